@@ -1,0 +1,259 @@
+"""The one typed document model that flows through every pipeline stage.
+
+A :class:`Document` is created by ingestion and then *enriched* by stages:
+``nlp`` adds sentences, tokens, mentions and entities; ``embeddings`` adds one
+vector per sentence; ``narratives``, ``framing`` and ``techniques`` add their
+results. Every character offset in every field refers to ``Document.text``
+(``end`` is exclusive, Python string indices), so a result can always be shown
+as a quote from the article.
+
+Everything except tokens and vectors round-trips through :meth:`Document.to_dict`
+and :meth:`Document.from_dict`; that JSON is what the store persists, so the
+report, the API and later re-runs can rebuild the document without re-analysing.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import numpy as np
+
+__all__ = [
+    "Document",
+    "Entity",
+    "Evidence",
+    "Framing",
+    "Mention",
+    "NarrativeLabel",
+    "NarrativeResult",
+    "RoleScore",
+    "Sentence",
+    "TechniqueSpan",
+    "Token",
+]
+
+
+@dataclass(slots=True)
+class Token:
+    """A token of the text; kept in memory only (never persisted)."""
+
+    start: int
+    end: int
+    text: str
+    is_space: bool = False
+
+
+@dataclass(slots=True)
+class Sentence:
+    """A sentence as a character span of ``Document.text``."""
+
+    start: int
+    end: int
+    text: str
+
+
+@dataclass(slots=True)
+class Mention:
+    """One occurrence of a named entity in the text.
+
+    ``entity`` is the id of the :class:`Entity` (within this document) that the
+    alias merger assigned the mention to.
+    """
+
+    start: int
+    end: int
+    text: str
+    label: str
+    sentence: int
+    entity: str = ""
+
+
+@dataclass(slots=True)
+class Entity:
+    """A canonical entity of one document, with its merged aliases.
+
+    ``id`` is a normalised key that is stable across documents (the same person
+    gets the same id in every article), ``name`` the canonical display name.
+    """
+
+    id: str
+    name: str
+    label: str
+    aliases: list[str] = field(default_factory=list)
+    mentions: list[int] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class Evidence:
+    """A quote that supports a prediction: a sentence (or span) with offsets."""
+
+    start: int
+    end: int
+    text: str
+    score: float = 0.0
+    sentence: int = -1
+
+
+@dataclass(slots=True)
+class NarrativeLabel:
+    """One predicted narrative (``level="narrative"``) or sub-narrative."""
+
+    label: str
+    level: str
+    probability: float
+    evidence: list[Evidence] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class NarrativeResult:
+    """Output of the ``narratives`` stage."""
+
+    domain: str
+    labels: list[NarrativeLabel] = field(default_factory=list)
+    dominant: str = "Other"
+    dominant_sub: str = ""
+    explanation: str = ""
+    explanation_backend: str = ""
+
+
+@dataclass(slots=True)
+class RoleScore:
+    role: str
+    probability: float
+
+
+@dataclass(slots=True)
+class Framing:
+    """The role one entity plays in one article (output of ``framing``).
+
+    ``main_role`` is empty when the entity is merely mentioned.
+    ``mention`` is the index of the mention the prediction belongs to, or -1
+    for the per-entity (aggregated) prediction.
+    """
+
+    entity: str
+    name: str
+    main_role: str
+    main_probability: float
+    fine_roles: list[RoleScore] = field(default_factory=list)
+    evidence: list[Evidence] = field(default_factory=list)
+    mention: int = -1
+
+
+@dataclass(slots=True)
+class TechniqueSpan:
+    """A span of persuasion with its technique (output of ``techniques``)."""
+
+    start: int
+    end: int
+    technique: str
+    probability: float
+    text: str = ""
+
+
+@dataclass(slots=True)
+class Document:
+    """An article and everything the pipeline learned about it."""
+
+    id: str
+    text: str
+    title: str = ""
+    url: str = ""
+    outlet: str = ""
+    published: date | None = None
+    language: str = ""
+    source: str = ""
+    authors: list[str] = field(default_factory=list)
+    meta: dict[str, Any] = field(default_factory=dict)
+    duplicate_of: str | None = None
+    notes: list[str] = field(default_factory=list)
+    stage_versions: dict[str, str] = field(default_factory=dict)
+    # stage outputs
+    sentences: list[Sentence] = field(default_factory=list)
+    tokens: list[Token] = field(default_factory=list)
+    mentions: list[Mention] = field(default_factory=list)
+    entities: list[Entity] = field(default_factory=list)
+    sentence_vectors: np.ndarray | None = None
+    narratives: NarrativeResult | None = None
+    framings: list[Framing] = field(default_factory=list)
+    techniques: list[TechniqueSpan] = field(default_factory=list)
+
+    # ------------------------------------------------------------------ helpers
+    @property
+    def word_count(self) -> int:
+        return len(self.text.split())
+
+    def entity(self, entity_id: str) -> Entity | None:
+        for ent in self.entities:
+            if ent.id == entity_id:
+                return ent
+        return None
+
+    def sentence_index(self, offset: int) -> int:
+        """Index of the sentence containing character ``offset`` (-1 if none)."""
+        for i, sent in enumerate(self.sentences):
+            if sent.start <= offset < sent.end:
+                return i
+        return -1
+
+    # ------------------------------------------------------------ serialisation
+    _PERSISTED_LISTS = {
+        "sentences": Sentence,
+        "mentions": Mention,
+        "entities": Entity,
+        "framings": Framing,
+        "techniques": TechniqueSpan,
+    }
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict (tokens and sentence vectors are not included)."""
+        out: dict[str, Any] = {}
+        for f in dataclasses.fields(self):
+            if f.name in ("tokens", "sentence_vectors"):
+                continue
+            value = getattr(self, f.name)
+            if f.name == "published":
+                out[f.name] = value.isoformat() if value else None
+            elif dataclasses.is_dataclass(value):
+                out[f.name] = dataclasses.asdict(value)  # type: ignore[arg-type]
+            elif isinstance(value, list) and value and dataclasses.is_dataclass(value[0]):
+                out[f.name] = [dataclasses.asdict(v) for v in value]
+            else:
+                out[f.name] = value
+        return out
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Document:
+        """Inverse of :meth:`to_dict`; unknown keys are ignored."""
+        known = {f.name for f in dataclasses.fields(cls)}
+        kwargs: dict[str, Any] = {k: v for k, v in data.items() if k in known}
+        if kwargs.get("published"):
+            kwargs["published"] = date.fromisoformat(str(kwargs["published"])[:10])
+        for name, typ in cls._PERSISTED_LISTS.items():
+            if name in kwargs and kwargs[name] is not None:
+                kwargs[name] = [_build(typ, item) for item in kwargs[name]]
+        if kwargs.get("narratives"):
+            kwargs["narratives"] = _build(NarrativeResult, kwargs["narratives"])
+        kwargs.pop("tokens", None)
+        kwargs.pop("sentence_vectors", None)
+        return cls(**kwargs)
+
+
+_NESTED: dict[tuple[type, str], type] = {
+    (NarrativeResult, "labels"): NarrativeLabel,
+    (NarrativeLabel, "evidence"): Evidence,
+    (Framing, "fine_roles"): RoleScore,
+    (Framing, "evidence"): Evidence,
+}
+
+
+def _build(typ: type, data: dict[str, Any]) -> Any:
+    """Rebuild a (possibly nested) dataclass from its ``asdict`` form."""
+    kwargs = dict(data)
+    for (owner, name), inner in _NESTED.items():
+        if owner is typ and name in kwargs:
+            kwargs[name] = [_build(inner, item) for item in kwargs[name]]
+    return typ(**kwargs)

@@ -1,0 +1,12 @@
+"""Pipeline core: stage protocol, registry of stage factories, and the runner."""
+
+from narrascope.pipeline._core import (
+    INGEST_ATTRIBUTES,
+    BaseStage,
+    Pipeline,
+    Stage,
+    StageInfo,
+    registry,
+)
+
+__all__ = ["INGEST_ATTRIBUTES", "BaseStage", "Pipeline", "Stage", "StageInfo", "registry"]
