@@ -1,0 +1,21 @@
+"""Readers for the gold-annotated research datasets (used by `eval` and `training/`)."""
+
+from narrascope.datasets._semeval2025 import (
+    GoldDocument,
+    GoldMention,
+    find_gold_layout,
+    load_semeval2025,
+    locate_mention,
+    py_to_utf16,
+    utf16_to_py,
+)
+
+__all__ = [
+    "GoldDocument",
+    "GoldMention",
+    "find_gold_layout",
+    "load_semeval2025",
+    "locate_mention",
+    "py_to_utf16",
+    "utf16_to_py",
+]
