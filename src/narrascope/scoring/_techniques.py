@@ -1,0 +1,5 @@
+"""Official metrics for the techniques task (see ../shared/DATA.md for their definitions)."""
+
+from __future__ import annotations
+
+__all__: list[str] = []
