@@ -271,8 +271,10 @@ def merge_aliases(text: str, mentions: list[Mention]) -> list[Entity]:
             person_full[key[7:].rsplit("-", 1)[1]].add(key)
     remap: dict[str, str] = {}
     for key, _, _label in assigned:
-        if key.startswith("person:") and "-" not in key[7:]:
-            fulls = person_full.get(key[7:], set())
+        # a lone surname; the small NER model sometimes calls it an ORG ("Hallam said")
+        prefix, _, rest = key.partition(":")
+        if prefix in ("person", "org") and rest and "-" not in rest:
+            fulls = person_full.get(rest, set())
             if len(fulls) == 1:
                 remap[key] = next(iter(fulls))
     # first-name-less gazetteer hits (e.g. "Zelensky") share the gazetteer key already.

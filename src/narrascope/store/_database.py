@@ -306,6 +306,16 @@ class Database:
                 out.setdefault(article_id, {})[stage] = version
         return out
 
+    def duplicate_ids(self) -> set[str]:
+        """Articles stored as near-duplicates of another (never analysed)."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(text("SELECT id FROM articles WHERE duplicate_of IS NOT NULL"))
+            return {row[0] for row in rows}
+
+    def sources(self) -> set[str]:
+        with self.engine.connect() as conn:
+            return {row[0] for row in conn.execute(text("SELECT DISTINCT source FROM articles"))}
+
     def minhashes(self) -> Iterator[tuple[str, bytes]]:
         with self.engine.connect() as conn:
             for article_id, blob in conn.execute(

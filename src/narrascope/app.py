@@ -1,0 +1,201 @@
+"""The one application object: config + store + pipeline (after Datasette's ``Datasette``).
+
+The CLI, the Python API and the report all go through :class:`Narrascope`, so
+that "analyse a corpus" means exactly one thing everywhere:
+
+1. **ingest** every input (rejections are recorded with source and reason);
+2. **triage** each document against the store: exact duplicates and unchanged
+   articles are skipped, near-duplicates are linked to their original and not
+   analysed, articles whose stored results come from an older stage version
+   re-run only the stale stages;
+3. **analyse** in batches through the pipeline;
+4. **store** each batch in one transaction (so a kill loses at most the batch
+   in flight and never leaves half an article).
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TextIO
+
+from narrascope.config import Config
+from narrascope.document import Document
+from narrascope.pipeline import Pipeline
+from narrascope.store import Database
+
+__all__ = ["AnalyzeSummary", "Narrascope", "ProgressHook"]
+
+#: called as ``hook(phase, advance, total)``; phase is "ingest" or "analyse"
+ProgressHook = Callable[[str, int, int | None], None]
+
+
+@dataclass
+class AnalyzeSummary:
+    """What one ``analyze`` run did (printed as the CLI's summary table)."""
+
+    ingested: int = 0
+    new: int = 0
+    changed: int = 0
+    unchanged: int = 0
+    exact_duplicates: int = 0
+    near_duplicates: int = 0
+    rerun: Counter[str] = field(default_factory=Counter)
+    analysed: int = 0
+    rejected: list[tuple[str, str]] = field(default_factory=list)
+    seconds_ingest: float = 0.0
+    seconds_analyse: float = 0.0
+    seconds_total: float = 0.0
+    stage_seconds: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def articles_per_second(self) -> float:
+        handled = self.analysed + self.unchanged
+        return handled / self.seconds_total if self.seconds_total else 0.0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "ingested": self.ingested,
+            "new": self.new,
+            "changed": self.changed,
+            "unchanged": self.unchanged,
+            "exact_duplicates": self.exact_duplicates,
+            "near_duplicates": self.near_duplicates,
+            "stage_reruns": dict(self.rerun),
+            "analysed": self.analysed,
+            "rejected": len(self.rejected),
+            "seconds": round(self.seconds_total, 3),
+        }
+
+
+class Narrascope:
+    """Owns configuration, storage and the pipeline."""
+
+    def __init__(self, db: str | Path, config: Config | None = None) -> None:
+        self.config = config or Config()
+        self.db = Database(db)
+        self._pipeline: Pipeline | None = None
+
+    @property
+    def pipeline(self) -> Pipeline:
+        """Built on first use (loading models costs seconds; `report` needs none)."""
+        if self._pipeline is None:
+            infos = self.config.stage_infos()
+            for info in infos:
+                if info.name == "embeddings" and "cache" not in info.params:
+                    info.params["cache"] = self.db
+            self._pipeline = Pipeline.from_config(infos)
+        return self._pipeline
+
+    # ---------------------------------------------------------------- analyse
+    def analyze(
+        self,
+        inputs: Sequence[str],
+        *,
+        options: Any = None,
+        stdin: TextIO | None = None,
+        progress: ProgressHook | None = None,
+        command: str = "analyze",
+    ) -> AnalyzeSummary:
+        from narrascope.ingest import IngestOptions, NearDuplicateIndex, Rejected, iter_inputs
+
+        summary = AnalyzeSummary()
+        started = time.perf_counter()
+        run_id = self.db.start_run(command)
+        pipeline = self.pipeline
+        versions = pipeline.versions
+
+        # 1. ingest (fast; materialised so that analysis has a known total)
+        stored = self.db.stage_versions()
+        duplicates = self.db.duplicate_ids()
+        stored_sources = self.db.sources()
+        near = NearDuplicateIndex()
+        for article_id, signature in self.db.minhashes():
+            near.add(article_id, signature)
+        fresh: list[Document] = []
+        stale: list[tuple[Document, tuple[str, ...]]] = []
+        signatures: dict[str, bytes] = {}
+        seen: set[str] = set()
+        for item in iter_inputs(inputs, options or IngestOptions(), stdin=stdin):
+            if progress:
+                progress("ingest", 1, None)
+            if isinstance(item, Rejected):
+                summary.rejected.append((item.source, item.reason))
+                self.db.add_reject(run_id, item.source, item.reason)
+                continue
+            summary.ingested += 1
+            doc = item
+            if doc.id in seen:
+                summary.exact_duplicates += 1
+                continue
+            seen.add(doc.id)
+            if doc.id in stored:
+                todo = tuple(n for n, v in versions.items() if stored[doc.id].get(n) != v)
+                if not todo or doc.id in duplicates:
+                    summary.unchanged += 1
+                else:
+                    stale.append((doc, todo))
+                continue
+            signature = near.signature(doc.text)
+            original = near.query(signature)
+            if original is not None:
+                doc.duplicate_of = original
+                self.db.save_duplicate(doc)
+                summary.near_duplicates += 1
+                continue
+            near.add(doc.id, signature)
+            signatures[doc.id] = signature
+            if doc.source and doc.source in stored_sources:
+                summary.changed += 1
+            else:
+                summary.new += 1
+            fresh.append(doc)
+        summary.seconds_ingest = time.perf_counter() - started
+
+        # 2. analyse + store, batch by batch
+        t0 = time.perf_counter()
+        total = len(fresh) + len(stale)
+        assigns = {name: stage.assigns for name, stage in pipeline.stages}
+        batch = self.config.batch_size
+        for start in range(0, len(fresh), batch):
+            docs = list(pipeline.pipe(fresh[start : start + batch], batch_size=batch))
+            self.db.save_documents(docs, assigns, signatures)
+            summary.analysed += len(docs)
+            if progress:
+                progress("analyse", len(docs), total)
+        by_todo: dict[tuple[str, ...], list[Document]] = {}
+        for doc, todo in stale:
+            by_todo.setdefault(todo, []).append(doc)
+        for todo, docs_in in by_todo.items():
+            sub = pipeline.subset(todo)
+            loaded = self.db.load_documents([d.id for d in docs_in])
+            for start in range(0, len(loaded), batch):
+                docs = list(sub.pipe(loaded[start : start + batch], batch_size=batch))
+                self.db.save_documents(docs, {n: assigns[n] for n in sub.names})
+                summary.analysed += len(docs)
+                summary.rerun.update({n: len(docs) for n in todo})
+                if progress:
+                    progress("analyse", len(docs), total)
+        summary.seconds_analyse = time.perf_counter() - t0
+        summary.seconds_total = time.perf_counter() - started
+        self.db.finish_run(run_id, summary.as_dict())
+        return summary
+
+    # ------------------------------------------------------------------ read
+    def documents(self, ids: Iterable[str] | None = None) -> list[Document]:
+        return self.db.load_documents(ids)
+
+    def resolve_id(self, prefix: str) -> str:
+        """Full article id from a unique prefix (KeyError with a reason otherwise)."""
+        ids = self.db.find_ids(prefix)
+        if not ids:
+            raise KeyError(f"no article with id {prefix!r}")
+        if len(ids) > 1 and prefix not in ids:
+            raise KeyError(f"id prefix {prefix!r} is ambiguous ({len(ids)} articles)")
+        return prefix if prefix in ids else ids[0]
+
+    def close(self) -> None:
+        self.db.close()

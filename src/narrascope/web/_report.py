@@ -1,0 +1,145 @@
+"""The static HTML report: one self-contained file (no CDN, no external files).
+
+Jinja2 renders it with autoescape on, so every string from an article is
+escaped by default. Stage-specific sections are partial templates
+(``_narratives.html``, ``_framing.html``, ``_techniques.html`` and their
+``_corpus`` variants) included when the stage's package ships them.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from datetime import UTC, datetime
+from functools import lru_cache
+from typing import Any
+
+from jinja2 import Environment, PackageLoader, select_autoescape
+from markupsafe import Markup, escape
+
+from narrascope import __version__
+from narrascope.document import Document
+
+__all__ = ["corpus_overview", "environment", "paragraphs", "render_report"]
+
+
+@lru_cache(maxsize=1)
+def environment() -> Environment:
+    """The Jinja environment shared by the report and (later) the dashboard."""
+    env = Environment(
+        loader=PackageLoader("narrascope.web", "templates"),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["paragraphs"] = paragraphs
+    env.filters["pct"] = lambda v: f"{100 * float(v):.0f}%"
+    env.filters["prob"] = lambda v: f"{float(v):.2f}"
+    return env
+
+
+def paragraphs(text: str) -> Markup:
+    """Article text as escaped ``<p>`` paragraphs (blank lines separate paragraphs)."""
+    parts = [p.strip() for p in text.replace("\r\n", "\n").split("\n\n")]
+    # Markup is safe here: every piece of text went through escape() first.
+    return Markup("\n").join(
+        Markup("<p>{}</p>").format(Markup("<br>").join(escape(line) for line in p.split("\n")))
+        for p in parts
+        if p
+    )
+
+
+def _bar_chart(series: list[tuple[str, int]], width: int = 640, bar_h: int = 18) -> Markup:
+    """A horizontal SVG bar chart; labels are escaped, numbers are ints."""
+    if not series:
+        return Markup("")
+    top = max(v for _, v in series) or 1
+    label_w = 150
+    height = bar_h * len(series) + 6
+    rows = []
+    for i, (label, value) in enumerate(series):
+        y = i * bar_h + 3
+        w = int((width - label_w - 50) * value / top)
+        rows.append(
+            Markup(
+                '<text x="{lx}" y="{ty}" text-anchor="end" class="lbl">{label}</text>'
+                '<rect x="{x}" y="{y}" width="{w}" height="{h}" class="bar"></rect>'
+                '<text x="{vx}" y="{ty}" class="val">{value}</text>'
+            ).format(
+                lx=label_w - 6,
+                ty=y + bar_h - 6,
+                label=label[:28],
+                x=label_w,
+                y=y,
+                w=max(w, 1),
+                h=bar_h - 4,
+                vx=label_w + w + 4,
+                value=value,
+            )
+        )
+    return Markup(
+        '<svg class="chart" viewBox="0 0 {w} {h}" width="{w}" height="{h}" role="img">{rows}</svg>'
+    ).format(w=width, h=height, rows=Markup("").join(rows))
+
+
+def corpus_overview(docs: list[Document]) -> dict[str, Any]:
+    """Counts the overview shows: outlets, languages, dates, top entities."""
+    analysed = [d for d in docs if not d.duplicate_of]
+    outlets = Counter(d.outlet or "(unknown)" for d in analysed)
+    languages = Counter(d.language or "und" for d in analysed)
+    dates = sorted(d.published for d in analysed if d.published)
+    per_day = Counter(d.published.isoformat() for d in analysed if d.published)
+    entity_docs: dict[str, set[str]] = defaultdict(set)
+    entity_names: dict[str, Counter[str]] = defaultdict(Counter)
+    entity_outlets: dict[str, Counter[str]] = defaultdict(Counter)
+    for doc in analysed:
+        for ent in doc.entities:
+            entity_docs[ent.id].add(doc.id)
+            entity_names[ent.id][ent.name] += 1
+            entity_outlets[ent.id][doc.outlet or "(unknown)"] += 1
+    top_entities = [
+        {
+            "id": eid,
+            "name": entity_names[eid].most_common(1)[0][0],
+            "articles": len(ids),
+            "outlets": entity_outlets[eid].most_common(),
+        }
+        for eid, ids in sorted(entity_docs.items(), key=lambda kv: (-len(kv[1]), kv[0]))[:20]
+    ]
+    return {
+        "n_articles": len(analysed),
+        "n_duplicates": len(docs) - len(analysed),
+        "outlets": outlets.most_common(),
+        "languages": languages.most_common(),
+        "date_range": (dates[0], dates[-1]) if dates else None,
+        "per_day": sorted(per_day.items()),
+        "top_entities": top_entities,
+        "outlet_chart": _bar_chart(outlets.most_common(15)),
+        "day_chart": _bar_chart(sorted(per_day.items())),
+        "words": sum(d.word_count for d in analysed),
+    }
+
+
+def render_report(
+    docs: list[Document],
+    *,
+    title: str = "narrascope report",
+    rejects: list[tuple[str, str]] | None = None,
+) -> str:
+    """Render the whole report as one HTML string."""
+    env = environment()
+    template = env.get_template("report.html")
+    ordered = sorted(
+        docs, key=lambda d: (d.published is None, d.published or datetime.min.date(), d.outlet)
+    )
+    by_id = {d.id: d for d in docs}
+    return template.render(
+        title=title,
+        docs=[d for d in ordered if not d.duplicate_of],
+        duplicates=[d for d in ordered if d.duplicate_of],
+        by_id=by_id,
+        overview=corpus_overview(docs),
+        rejects=rejects or [],
+        generated=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        version=__version__,
+        has_partial=lambda name: name in env.list_templates(),
+    )

@@ -1,0 +1,37 @@
+"""Hand-written articles shared by the tests (never corpus text)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+KYIV_ARTICLE = """Biden clears long-range strikes as Moscow warns of escalation
+
+date: 2024-11-19
+
+U.S. President Joe Biden has authorised Ukraine to fire ATACMS missiles at targets inside Russia, officials said on Tuesday. Biden's decision follows months of appeals from Kyiv. President Biden also approved the delivery of anti-personnel land mines.
+
+Volodymyr Zelensky thanked Washington for the decision. Zelenskiy said the missiles would "speak for themselves". In a video address, Zelenskyy added that Ukrainian cities deserve protection.
+
+The Kremlin said the move would pour fuel on the fire. Moscow warned that the U.S. President was dragging NATO into the conflict.
+"""
+
+PRO_KREMLIN_ARTICLE = """Western warmongers push the world to the brink
+
+The reckless regime in Kyiv and its puppet masters in Washington have once again shown their true face. Vladimir Putin signed the updated nuclear doctrine on Tuesday, a calm and measured answer to NATO aggression. Putin has always sought peace, while the Pentagon sends more weapons to prolong the bloodshed. A reader wrote: <script>alert("x")</script> & "quotes" stay text.
+"""
+
+CLIMATE_ARTICLE = """Summit ends with a deal on coal phase-out
+
+Delegates at the climate summit agreed on Friday to phase out unabated coal power by 2040. Scientists welcomed the agreement, while critics said it came too late. The United Nations said the deal keeps the 1.5 degree goal within reach.
+"""
+
+
+def write_corpus(root: Path) -> Path:
+    """A tiny corpus on disk: two outlets as folders, .txt files."""
+    (root / "kyiv-ledger").mkdir(parents=True, exist_ok=True)
+    (root / "pravda-front").mkdir(parents=True, exist_ok=True)
+    (root / "green-times").mkdir(parents=True, exist_ok=True)
+    (root / "kyiv-ledger" / "biden-atacms.txt").write_text(KYIV_ARTICLE, encoding="utf-8")
+    (root / "pravda-front" / "warmongers.txt").write_text(PRO_KREMLIN_ARTICLE, encoding="utf-8")
+    (root / "green-times" / "summit.txt").write_text(CLIMATE_ARTICLE, encoding="utf-8")
+    return root
