@@ -1,5 +1,7 @@
 """Hand-written articles shared by the tests (never corpus text)."""
 
+# ruff: noqa: E501
+
 from __future__ import annotations
 
 from pathlib import Path

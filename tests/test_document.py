@@ -34,11 +34,17 @@ def test_round_trip_keeps_every_persisted_field() -> None:
         entities=[Entity("person:joe-biden", "Joe Biden", "PERSON", ["Biden"], [0])],
         narratives=NarrativeResult(
             domain="URW",
-            labels=[NarrativeLabel("URW: X", "narrative", 0.8, [Evidence(7, 19, "Biden spoke.", 0.5, 1)])],
+            labels=[
+                NarrativeLabel(
+                    "URW: X", "narrative", 0.8, [Evidence(7, 19, "Biden spoke.", 0.5, 1)]
+                )
+            ],
             dominant="URW: X",
         ),
         framings=[
-            Framing("person:joe-biden", "Joe Biden", "Protagonist", 0.7, [RoleScore("Guardian", 0.6)])
+            Framing(
+                "person:joe-biden", "Joe Biden", "Protagonist", 0.7, [RoleScore("Guardian", 0.6)]
+            )
         ],
         techniques=[TechniqueSpan(7, 12, "Name_Calling,Labeling", 0.9, "Biden")],
     )

@@ -42,7 +42,9 @@ def test_zelensky_spellings_merge_within_an_article() -> None:
 
 
 def test_kremlin_and_metonymic_moscow_are_the_russian_government() -> None:
-    ents = _entities("The Kremlin rejected the plan. Moscow warned of a response. He lives in Moscow.")
+    ents = _entities(
+        "The Kremlin rejected the plan. Moscow warned of a response. He lives in Moscow."
+    )
     assert set(ents["org:russian-government"]) == {"Kremlin", "Moscow"}
     assert "gpe:moscow" in ents  # the city itself stays a place
 

@@ -14,9 +14,17 @@ from narrascope.store import MIGRATIONS, Database, to_url
 NLP_ASSIGNS = {"nlp": ("sentences", "tokens", "mentions", "entities")}
 
 
-def _doc(doc_id: str = "d1", source: str = "a.txt", body: str = "Putin spoke in Moscow.") -> Document:
-    doc = Document(id=doc_id, text=f"Title {doc_id}\n\n{body}", title=f"Title {doc_id}", source=source,
-                   outlet="Wire", language="en")
+def _doc(
+    doc_id: str = "d1", source: str = "a.txt", body: str = "Putin spoke in Moscow."
+) -> Document:
+    doc = Document(
+        id=doc_id,
+        text=f"Title {doc_id}\n\n{body}",
+        title=f"Title {doc_id}",
+        source=source,
+        outlet="Wire",
+        language="en",
+    )
     doc.sentences = [Sentence(0, 8, doc.text[:8])]
     doc.mentions = [Mention(10, 15, "Putin", "PERSON", 1, "person:vladimir-putin")]
     doc.entities = [Entity("person:vladimir-putin", "Vladimir Putin", "PERSON", ["Putin"], [0])]
@@ -62,7 +70,10 @@ def test_a_failing_batch_leaves_nothing_half_written(db_path: Path) -> None:
     db = Database(db_path)
     db.save_documents([_doc("keep", "k.txt")], NLP_ASSIGNS)
     good, bad = _doc("g", "g.txt"), _doc("b", "b.txt")
-    bad.entities = [Entity("x", "X", "PERSON", [], [0]), Entity("x", "X", "PERSON", [], [0])]  # PK clash
+    bad.entities = [
+        Entity("x", "X", "PERSON", [], [0]),
+        Entity("x", "X", "PERSON", [], [0]),
+    ]  # PK clash
     with pytest.raises(Exception):  # noqa: B017 - any database error
         db.save_documents([good, bad], NLP_ASSIGNS)
     assert [r.id for r in db.articles()] == ["keep"]

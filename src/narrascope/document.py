@@ -200,13 +200,6 @@ class Document:
         return -1
 
     # ------------------------------------------------------------ serialisation
-    _PERSISTED_LISTS = {
-        "sentences": Sentence,
-        "mentions": Mention,
-        "entities": Entity,
-        "framings": Framing,
-        "techniques": TechniqueSpan,
-    }
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict (tokens and sentence vectors are not included)."""
@@ -232,7 +225,7 @@ class Document:
         kwargs: dict[str, Any] = {k: v for k, v in data.items() if k in known}
         if kwargs.get("published"):
             kwargs["published"] = date.fromisoformat(str(kwargs["published"])[:10])
-        for name, typ in cls._PERSISTED_LISTS.items():
+        for name, typ in _PERSISTED_LISTS.items():
             if name in kwargs and kwargs[name] is not None:
                 kwargs[name] = [_build(typ, item) for item in kwargs[name]]
         if kwargs.get("narratives"):
@@ -240,6 +233,16 @@ class Document:
         kwargs.pop("tokens", None)
         kwargs.pop("sentence_vectors", None)
         return cls(**kwargs)
+
+
+#: list-valued Document fields that are persisted, with their item type
+_PERSISTED_LISTS = {
+    "sentences": Sentence,
+    "mentions": Mention,
+    "entities": Entity,
+    "framings": Framing,
+    "techniques": TechniqueSpan,
+}
 
 
 _NESTED: dict[tuple[type, str], type] = {

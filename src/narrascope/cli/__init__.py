@@ -1,4 +1,4 @@
-"""Command line interface: `narrascope analyze | report | show | search | export | eval | stages`."""
+"""Command line: `narrascope analyze | report | show | search | export | eval | stages`."""
 
 from narrascope.cli._main import app, main
 

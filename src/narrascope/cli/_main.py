@@ -64,8 +64,9 @@ def _fail(message: str, code: int = 1) -> None:
     raise typer.Exit(code)
 
 
-def _open_app(db: str, config: Path | None = None, stages: str | None = None,
-              disable: str | None = None) -> Any:
+def _open_app(
+    db: str, config: Path | None = None, stages: str | None = None, disable: str | None = None
+) -> Any:
     from narrascope.app import Narrascope
     from narrascope.config import load_config
 
@@ -144,7 +145,10 @@ def analyze(
 
         try:
             summary = narrascope.analyze(
-                inputs, options=options, stdin=sys.stdin, progress=hook,
+                inputs,
+                options=options,
+                stdin=sys.stdin,
+                progress=hook,
                 command="analyze " + " ".join(inputs),
             )
         except NarrascopeError as exc:
@@ -203,7 +207,9 @@ def report(
 def show(
     article_id: Annotated[str, typer.Argument(help="Article id (a unique prefix is enough).")],
     db: DbOption = "narrascope.db",
-    json_out: Annotated[bool, typer.Option("--json", help="Print the stored document as JSON.")] = False,
+    json_out: Annotated[
+        bool, typer.Option("--json", help="Print the stored document as JSON.")
+    ] = False,
 ) -> None:
     """Show one stored article with everything narrascope found in it."""
     from narrascope.app import Narrascope
@@ -235,7 +241,9 @@ def show(
         for col in ("entity", "type", "aliases", "mentions"):
             table.add_column(col)
         for ent in sorted(doc.entities, key=lambda e: -len(e.mentions)):
-            table.add_row(Text(ent.name), ent.label, Text(", ".join(ent.aliases)), str(len(ent.mentions)))
+            table.add_row(
+                Text(ent.name), ent.label, Text(", ".join(ent.aliases)), str(len(ent.mentions))
+            )
         out.print(table)
     if doc.narratives:
         table = Table(title=f"Narratives (domain {doc.narratives.domain})")
@@ -266,7 +274,11 @@ def show(
         for col in ("technique", "p", "span"):
             table.add_column(col)
         for span in doc.techniques:
-            table.add_row(span.technique, f"{span.probability:.2f}", Text(doc.text[span.start : span.end][:120]))
+            table.add_row(
+                span.technique,
+                f"{span.probability:.2f}",
+                Text(doc.text[span.start : span.end][:120]),
+            )
         out.print(table)
 
 
@@ -327,26 +339,68 @@ def _export_csv(docs: list[Any], out_dir: Path) -> list[Path]:
     articles = out_dir / "articles.csv"
     with articles.open("w", newline="", encoding="utf-8") as fh:
         writer = csv.writer(fh)
-        writer.writerow(["id", "title", "outlet", "published", "language", "url", "words",
-                         "duplicate_of", "dominant_narrative", "explanation"])
+        writer.writerow(
+            [
+                "id",
+                "title",
+                "outlet",
+                "published",
+                "language",
+                "url",
+                "words",
+                "duplicate_of",
+                "dominant_narrative",
+                "explanation",
+            ]
+        )
         for doc in docs:
             nar = doc.narratives
-            writer.writerow([doc.id, doc.title, doc.outlet, doc.published or "", doc.language,
-                             doc.url, doc.word_count, doc.duplicate_of or "",
-                             nar.dominant if nar else "", nar.explanation if nar else ""])
+            writer.writerow(
+                [
+                    doc.id,
+                    doc.title,
+                    doc.outlet,
+                    doc.published or "",
+                    doc.language,
+                    doc.url,
+                    doc.word_count,
+                    doc.duplicate_of or "",
+                    nar.dominant if nar else "",
+                    nar.explanation if nar else "",
+                ]
+            )
     paths.append(articles)
     entities = out_dir / "entities.csv"
     with entities.open("w", newline="", encoding="utf-8") as fh:
         writer = csv.writer(fh)
-        writer.writerow(["article_id", "entity_id", "name", "label", "aliases", "mentions",
-                         "main_role", "fine_roles"])
+        writer.writerow(
+            [
+                "article_id",
+                "entity_id",
+                "name",
+                "label",
+                "aliases",
+                "mentions",
+                "main_role",
+                "fine_roles",
+            ]
+        )
         for doc in docs:
             roles = {f.entity: f for f in doc.framings if f.mention == -1}
             for ent in doc.entities:
                 fr = roles.get(ent.id)
-                writer.writerow([doc.id, ent.id, ent.name, ent.label, "|".join(ent.aliases),
-                                 len(ent.mentions), fr.main_role if fr else "",
-                                 "|".join(r.role for r in fr.fine_roles) if fr else ""])
+                writer.writerow(
+                    [
+                        doc.id,
+                        ent.id,
+                        ent.name,
+                        ent.label,
+                        "|".join(ent.aliases),
+                        len(ent.mentions),
+                        fr.main_role if fr else "",
+                        "|".join(r.role for r in fr.fine_roles) if fr else "",
+                    ]
+                )
     paths.append(entities)
     labels = out_dir / "narratives.csv"
     with labels.open("w", newline="", encoding="utf-8") as fh:
@@ -354,8 +408,16 @@ def _export_csv(docs: list[Any], out_dir: Path) -> list[Path]:
         writer.writerow(["article_id", "outlet", "published", "level", "label", "probability"])
         for doc in docs:
             for lab in doc.narratives.labels if doc.narratives else []:
-                writer.writerow([doc.id, doc.outlet, doc.published or "", lab.level, lab.label,
-                                 round(lab.probability, 4)])
+                writer.writerow(
+                    [
+                        doc.id,
+                        doc.outlet,
+                        doc.published or "",
+                        lab.level,
+                        lab.label,
+                        round(lab.probability, 4),
+                    ]
+                )
     paths.append(labels)
     techniques = out_dir / "techniques.csv"
     with techniques.open("w", newline="", encoding="utf-8") as fh:
@@ -363,8 +425,16 @@ def _export_csv(docs: list[Any], out_dir: Path) -> list[Path]:
         writer.writerow(["article_id", "technique", "start", "end", "probability", "text"])
         for doc in docs:
             for span in doc.techniques:
-                writer.writerow([doc.id, span.technique, span.start, span.end,
-                                 round(span.probability, 4), doc.text[span.start : span.end]])
+                writer.writerow(
+                    [
+                        doc.id,
+                        span.technique,
+                        span.start,
+                        span.end,
+                        round(span.probability, 4),
+                        doc.text[span.start : span.end],
+                    ]
+                )
     paths.append(techniques)
     return paths
 
@@ -434,7 +504,6 @@ def main() -> None:
 def _register_eval_commands() -> None:
     """Each stage owns its eval command (in cli/_eval_<stage>.py)."""
     import importlib
-
     import importlib.util
 
     for stage in ("narratives", "framing", "techniques"):

@@ -133,7 +133,7 @@ def _norm_text(text: str) -> str:
 
 
 def strip_titles(name: str) -> str:
-    """"President Joe Biden" → "Joe Biden"; "the Kremlin's" → "Kremlin"."""
+    """ "President Joe Biden" → "Joe Biden"; "the Kremlin's" → "Kremlin"."""
     name = _POSSESSIVE_RE.sub("", name.strip())
     previous = None
     while previous != name:
@@ -266,7 +266,7 @@ def merge_aliases(text: str, mentions: list[Mention]) -> list[Entity]:
 
     # surname → full name within the article (unambiguous only)
     person_full: dict[str, set[str]] = defaultdict(set)
-    for key, _, label in assigned:
+    for key, _, _label in assigned:
         if key.startswith("person:") and "-" in key[7:]:
             person_full[key[7:].rsplit("-", 1)[1]].add(key)
     remap: dict[str, str] = {}
@@ -281,7 +281,9 @@ def merge_aliases(text: str, mentions: list[Mention]) -> list[Entity]:
 
     # acronyms: "NATO" ↔ "North Atlantic Treaty Organization"
     long_names = {
-        key: name for key, name, label in assigned if label in ("ORG", "GPE", "NORP") and " " in name
+        key: name
+        for key, name, label in assigned
+        if label in ("ORG", "GPE", "NORP") and " " in name
     }
     for key, name, label in assigned:
         if label in ("ORG", "GPE") and name.isupper() and 2 <= len(name) <= 6:
@@ -292,7 +294,7 @@ def merge_aliases(text: str, mentions: list[Mention]) -> list[Entity]:
     # title phrases: "the U.S. President" → the article's president of that country
     person_keys = {remap.get(k, k) for k, _, lab in assigned if k.startswith("person:")}
     resolved: list[str] = []
-    for (key, name, label), mention in zip(assigned, mentions, strict=True):
+    for (key, _name, _label), mention in zip(assigned, mentions, strict=True):
         key = remap.get(key, key)
         if not key:
             country = _country_of_phrase(mention.text, gaz)
@@ -326,9 +328,10 @@ def merge_aliases(text: str, mentions: list[Mention]) -> list[Entity]:
             continue
         ent = entities.get(final)
         if ent is None:
-            display = canonical_fixed.get(final) or max(
-                names[final].items(), key=lambda item: (len(item[0].split()), item[1])
-            )[0]
+            display = (
+                canonical_fixed.get(final)
+                or max(names[final].items(), key=lambda item: (len(item[0].split()), item[1]))[0]
+            )
             ent = Entity(
                 id=final, name=display, label=labels[final].most_common(1)[0][0], aliases=[]
             )

@@ -10,6 +10,7 @@ and at run time that each stage hands back a :class:`Document`.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Protocol, runtime_checkable
@@ -91,6 +92,8 @@ class Pipeline:
 
     def __init__(self, stages: Sequence[tuple[str, Stage]]) -> None:
         self.stages: list[tuple[str, Stage]] = list(stages)
+        #: seconds spent in each stage since construction (where the time goes)
+        self.timings: dict[str, float] = dict.fromkeys(self.names, 0.0)
         self._validate()
 
     # ----------------------------------------------------------------- build
@@ -172,7 +175,9 @@ class Pipeline:
     def _run_batch(self, batch: list[Document]) -> list[Document]:
         current: list[Document] = batch
         for name, stage in self.stages:
+            started = time.perf_counter()
             out = list(stage.pipe(current))
+            self.timings[name] += time.perf_counter() - started
             if len(out) != len(current):
                 raise StageError(f"stage {name!r} returned {len(out)} documents for {len(current)}")
             for doc in out:

@@ -94,7 +94,9 @@ class Database:
                         "(version INTEGER PRIMARY KEY, description TEXT, applied_at TEXT)"
                     )
                 )
-                done = {row[0] for row in conn.execute(text("SELECT version FROM schema_migrations"))}
+                done = {
+                    row[0] for row in conn.execute(text("SELECT version FROM schema_migrations"))
+                }
                 for migration in MIGRATIONS:
                     if migration.version in done:
                         continue
@@ -110,7 +112,9 @@ class Database:
 
     def schema_version(self) -> int:
         with self.engine.connect() as conn:
-            return int(conn.execute(text("SELECT max(version) FROM schema_migrations")).scalar() or 0)
+            return int(
+                conn.execute(text("SELECT max(version) FROM schema_migrations")).scalar() or 0
+            )
 
     # -------------------------------------------------------------- writes
     def save_documents(
@@ -145,8 +149,10 @@ class Database:
                     payload = _stage_payload(doc, assigns)
                     conn.execute(
                         text(
-                            "INSERT INTO stage_results (article_id, stage, version, data, created_at)"
-                            " VALUES (:a, :s, :v, :d, :t) ON CONFLICT (article_id, stage) DO UPDATE"
+                            "INSERT INTO stage_results"
+                            " (article_id, stage, version, data, created_at)"
+                            " VALUES (:a, :s, :v, :d, :t)"
+                            " ON CONFLICT (article_id, stage) DO UPDATE"
                             " SET version = excluded.version, data = excluded.data,"
                             " created_at = excluded.created_at"
                         ),
@@ -171,9 +177,7 @@ class Database:
                         for ent in doc.entities
                     ]
                     if rows:
-                        conn.execute(
-                            text("INSERT INTO entities VALUES (:a, :e, :n, :l, :m)"), rows
-                        )
+                        conn.execute(text("INSERT INTO entities VALUES (:a, :e, :n, :l, :m)"), rows)
 
     def save_duplicate(self, doc: Document) -> None:
         """Store a near-duplicate (linked to its original, not analysed)."""
@@ -203,7 +207,8 @@ class Database:
         exists = conn.execute(text("SELECT 1 FROM articles WHERE id = :id"), {"id": doc.id}).first()
         conn.execute(
             text(
-                "INSERT INTO articles (id, source, url, outlet, title, published, language, authors,"
+                "INSERT INTO articles (id, source, url, outlet, title, published, language,"
+                " authors,"
                 " meta, notes, text, word_count, duplicate_of, minhash, ingested_at, updated_at)"
                 " VALUES (:id, :source, :url, :outlet, :title, :published, :language, :authors,"
                 " :meta, :notes, :text, :word_count, :duplicate_of, :minhash, :now, :now)"
@@ -219,7 +224,9 @@ class Database:
         )
         if self.dialect == "sqlite":
             if exists:
-                conn.execute(text("DELETE FROM articles_fts WHERE article_id = :id"), {"id": doc.id})
+                conn.execute(
+                    text("DELETE FROM articles_fts WHERE article_id = :id"), {"id": doc.id}
+                )
             conn.execute(
                 text("INSERT INTO articles_fts (article_id, title, text) VALUES (:id, :t, :x)"),
                 {"id": doc.id, "t": doc.title, "x": doc.text},
@@ -298,7 +305,7 @@ class Database:
         """``{article_id: {stage: version}}`` for every stored article."""
         out: dict[str, dict[str, str]] = {}
         with self.engine.connect() as conn:
-            for article_id, in conn.execute(text("SELECT id FROM articles")):
+            for (article_id,) in conn.execute(text("SELECT id FROM articles")):
                 out[article_id] = {}
             for article_id, stage, version in conn.execute(
                 text("SELECT article_id, stage, version FROM stage_results")
@@ -319,7 +326,10 @@ class Database:
     def minhashes(self) -> Iterator[tuple[str, bytes]]:
         with self.engine.connect() as conn:
             for article_id, blob in conn.execute(
-                text("SELECT id, minhash FROM articles WHERE minhash IS NOT NULL AND duplicate_of IS NULL")
+                text(
+                    "SELECT id, minhash FROM articles"
+                    " WHERE minhash IS NOT NULL AND duplicate_of IS NULL"
+                )
             ):
                 yield article_id, bytes(blob)
 
@@ -356,13 +366,17 @@ class Database:
     def load_documents(self, ids: Iterable[str] | None = None) -> list[Document]:
         with self.engine.connect() as conn:
             if ids is None:
-                rows = conn.execute(text("SELECT * FROM articles ORDER BY published, id")).mappings()
+                rows = conn.execute(
+                    text("SELECT * FROM articles ORDER BY published, id")
+                ).mappings()
                 article_rows = list(rows)
             else:
                 article_rows = []
                 for article_id in ids:
                     row = (
-                        conn.execute(text("SELECT * FROM articles WHERE id = :i"), {"i": article_id})
+                        conn.execute(
+                            text("SELECT * FROM articles WHERE id = :i"), {"i": article_id}
+                        )
                         .mappings()
                         .first()
                     )
@@ -410,7 +424,8 @@ class Database:
             else:
                 rows = conn.execute(
                     text(
-                        "SELECT id, title, ts_headline('simple', text, plainto_tsquery('simple', :q))"
+                        "SELECT id, title,"
+                        " ts_headline('simple', text, plainto_tsquery('simple', :q))"
                         " FROM articles WHERE tsv @@ plainto_tsquery('simple', :q)"
                         " ORDER BY ts_rank(tsv, plainto_tsquery('simple', :q)) DESC LIMIT :n"
                     ),
@@ -435,7 +450,8 @@ class Database:
         with self.engine.connect() as conn:
             orphans = conn.execute(
                 text(
-                    "SELECT count(*) FROM stage_results WHERE article_id NOT IN (SELECT id FROM articles)"
+                    "SELECT count(*) FROM stage_results"
+                    " WHERE article_id NOT IN (SELECT id FROM articles)"
                 )
             ).scalar()
             if orphans:
@@ -461,7 +477,7 @@ class Database:
 def _stage_payload(doc: Document, assigns: tuple[str, ...]) -> dict[str, Any]:
     full = doc.to_dict()
     payload = {name: full[name] for name in assigns if name in full}
-    if "notes" in full and full["notes"]:
+    if full.get("notes"):
         payload["notes"] = full["notes"]
     return payload
 

@@ -1,0 +1,5 @@
+"""`python -m narrascope` runs the CLI."""
+
+from narrascope.cli import main
+
+main()

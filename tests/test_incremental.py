@@ -1,0 +1,75 @@
+"""Incremental re-runs: unchanged articles are skipped, stale stages re-run alone."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import ClassVar
+
+from fixtures import CLIMATE_ARTICLE
+from narrascope.app import Narrascope
+from narrascope.config import Config
+from narrascope.document import Document
+from narrascope.pipeline import BaseStage, registry
+
+
+class Probe(BaseStage):
+    """Counts the documents it sees; its version is what the test bumps."""
+
+    name: ClassVar[str] = "probe"
+    version: ClassVar[str] = "1"
+    requires: ClassVar[tuple[str, ...]] = ("entities",)
+    assigns: ClassVar[tuple[str, ...]] = ()
+    seen: ClassVar[list[str]] = []
+
+    def __call__(self, doc: Document) -> Document:
+        Probe.seen.append(doc.id)
+        return doc
+
+
+@registry.stages.register("test.probe.v1")
+def make_probe() -> Probe:
+    return Probe()
+
+
+def _app(db: Path) -> Narrascope:
+    return Narrascope(db, Config(stages=["nlp", "probe"], factories={"probe": "test.probe.v1"}))
+
+
+def test_rerun_skips_unchanged_and_reanalyses_edits(corpus_dir: Path, db_path: Path) -> None:
+    first = _app(db_path).analyze([str(corpus_dir)])
+    assert (first.new, first.analysed, first.unchanged) == (3, 3, 0)
+
+    second = _app(db_path).analyze([str(corpus_dir)])
+    assert (second.analysed, second.unchanged) == (0, 3)
+
+    (corpus_dir / "green-times" / "summit.txt").write_text(
+        CLIMATE_ARTICLE.replace("2040", "2045"), encoding="utf-8"
+    )
+    third = _app(db_path).analyze([str(corpus_dir)])
+    assert (third.changed, third.analysed, third.unchanged) == (1, 1, 2)
+    app = _app(db_path)
+    assert app.db.count() == 3  # the edited file replaced its old version
+    assert app.db.check_integrity() == []
+
+
+def test_a_new_stage_version_reruns_only_that_stage(
+    corpus_dir: Path, db_path: Path, monkeypatch
+) -> None:
+    _app(db_path).analyze([str(corpus_dir)])
+    Probe.seen.clear()
+    monkeypatch.setattr(Probe, "version", "2")
+    summary = _app(db_path).analyze([str(corpus_dir)])
+    assert dict(summary.rerun) == {"probe": 3}
+    assert len(Probe.seen) == 3
+    versions = _app(db_path).db.stage_versions()
+    assert all(v == {"nlp": "1", "probe": "2"} for v in versions.values())
+    assert _app(db_path).analyze([str(corpus_dir)]).analysed == 0
+
+
+def test_exact_duplicates_in_one_run_are_skipped(corpus_dir: Path, db_path: Path) -> None:
+    copy = corpus_dir / "copy"
+    copy.mkdir()
+    (copy / "same.txt").write_text(CLIMATE_ARTICLE, encoding="utf-8")
+    summary = _app(db_path).analyze([str(corpus_dir)])
+    assert summary.exact_duplicates == 1
+    assert summary.analysed == 3
