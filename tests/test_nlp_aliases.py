@@ -88,3 +88,19 @@ def test_language_without_ner_gets_a_note_not_a_crash() -> None:
     assert len(doc.sentences) == 2
     assert doc.entities == []
     assert any("no named-entity model" in n for n in doc.notes)
+
+
+def test_corpus_linking_merges_a_lone_surname_with_the_unique_full_name() -> None:
+    from narrascope.nlp import link_corpus_entities
+
+    a = process("Iryna Sava opened the plant. Sava said it would run all winter.", embeddings=False)
+    b = process(
+        "Energy minister Sava said on Monday that repairs would take weeks.", embeddings=False
+    )
+    assert [m.entity for m in a.mentions] == ["person:iryna-sava"] * 2  # NER missed the 2nd
+    c = process("Mykola Tern and Oksana Tern spoke. Tern left.", embeddings=False)
+    mapping = link_corpus_entities([a, b, c])
+    full_id = next(e.id for e in a.entities if e.name == "Iryna Sava")
+    assert [e.id for e in b.entities if e.label == "PERSON"] == [full_id]
+    assert all(m.entity == full_id for m in b.mentions if m.text == "Sava")
+    assert not any(v.endswith("tern") for v in mapping.values())  # two Terns: ambiguous

@@ -11,7 +11,13 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from narrascope.document import Document
-from narrascope.nlp._aliases import load_gazetteer, merge_aliases, name_key, strip_titles
+from narrascope.nlp._aliases import (
+    link_corpus_entities,
+    load_gazetteer,
+    merge_aliases,
+    name_key,
+    strip_titles,
+)
 from narrascope.nlp._stage import ENTITY_LABELS, NlpStage, load_spacy, split_sentences
 
 if TYPE_CHECKING:
@@ -23,6 +29,7 @@ __all__ = [
     "EmbeddingStage",
     "NlpStage",
     "VectorCache",
+    "link_corpus_entities",
     "load_embedder",
     "load_gazetteer",
     "load_spacy",

@@ -24,7 +24,14 @@ from typing import Any
 
 from narrascope.document import Entity, Mention
 
-__all__ = ["Gazetteer", "load_gazetteer", "merge_aliases", "name_key", "strip_titles"]
+__all__ = [
+    "Gazetteer",
+    "link_corpus_entities",
+    "load_gazetteer",
+    "merge_aliases",
+    "name_key",
+    "strip_titles",
+]
 
 _DATA = Path(__file__).parent / "data" / "aliases.json"
 
@@ -340,3 +347,52 @@ def merge_aliases(text: str, mentions: list[Mention]) -> list[Entity]:
         if mention.text not in ent.aliases:
             ent.aliases.append(mention.text)
     return list(entities.values())
+
+
+def link_corpus_entities(docs: list[Any]) -> dict[str, str]:
+    """Merge surname-only person ids into the corpus's unique full name, in place.
+
+    Within one article "Sava" only merges with "Iryna Sava" if both occur
+    there; across a corpus, an article that only says "Sava" should still count
+    for Iryna Sava when she is the only Sava the corpus knows. Returns the
+    id mapping applied (``{"person:sava": "person:iryna-sava"}``).
+    """
+    full: dict[str, set[str]] = defaultdict(set)
+    names: dict[str, str] = {}
+    for doc in docs:
+        for ent in doc.entities:
+            rest = ent.id.partition(":")[2]
+            if ent.id.startswith("person:") and "-" in rest:
+                full[rest.rsplit("-", 1)[1]].add(ent.id)
+                names[ent.id] = ent.name
+    mapping: dict[str, str] = {}
+    for doc in docs:
+        for ent in doc.entities:
+            prefix, _, rest = ent.id.partition(":")
+            if prefix in ("person", "org") and rest and "-" not in rest:
+                candidates = full.get(rest, set())
+                if len(candidates) == 1:
+                    mapping[ent.id] = next(iter(candidates))
+    if not mapping:
+        return mapping
+    for doc in docs:
+        merged: dict[str, Any] = {}
+        for ent in doc.entities:
+            target = mapping.get(ent.id, ent.id)
+            if target != ent.id:
+                ent.id, ent.name, ent.label = target, names[target], "PERSON"
+            if target in merged:
+                merged[target].aliases += [
+                    a for a in ent.aliases if a not in merged[target].aliases
+                ]
+                merged[target].mentions += ent.mentions
+            else:
+                merged[target] = ent
+        doc.entities = list(merged.values())
+        for mention in doc.mentions:
+            mention.entity = mapping.get(mention.entity, mention.entity)
+        for framing in doc.framings:
+            if framing.entity in mapping:
+                framing.entity = mapping[framing.entity]
+                framing.name = names[framing.entity]
+    return mapping

@@ -135,6 +135,7 @@ class NlpStage(BaseStage):
                 mentions.append(
                     Mention(start, end, text[start:end], ent.label_, doc.sentence_index(start))
                 )
+            mentions += _propagate(text, mentions, doc)
             persons = [(m.start, m.end) for m in mentions if m.label == "PERSON"]
             for start, end, phrase in find_title_phrases(text, persons):
                 mentions.append(Mention(start, end, phrase, "TITLE", doc.sentence_index(start)))
@@ -158,6 +159,33 @@ class NlpStage(BaseStage):
             )
             if note not in doc.notes:
                 doc.notes.append(note)
+
+
+def _propagate(text: str, mentions: list[Mention], doc: Document) -> list[Mention]:
+    """Mentions the NER model missed: other occurrences of names it found once.
+
+    The small model often tags "Iryna Sava" but not the "Sava said" that
+    follows; every later occurrence of a found name (and of a person's
+    surname) is added with the same label.
+    """
+    taken = [(m.start, m.end) for m in mentions]
+    surface: dict[str, str] = {}
+    for m in mentions:
+        if len(m.text) >= 3 and m.text[0].isupper():
+            surface.setdefault(m.text, m.label)
+        if m.label == "PERSON" and " " in m.text:
+            last = m.text.split()[-1]
+            if len(last) >= 3 and last[0].isupper():
+                surface.setdefault(last, "PERSON")
+    added: list[Mention] = []
+    for name, label in surface.items():
+        for match in re.finditer(rf"(?<![\w-]){re.escape(name)}(?![\w-])", text):
+            start, end = match.span()
+            if any(s < end and start < e for s, e in taken):
+                continue
+            taken.append((start, end))
+            added.append(Mention(start, end, name, label, doc.sentence_index(start)))
+    return added
 
 
 @registry.stages.register("narrascope.nlp.v1")
