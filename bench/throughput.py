@@ -33,7 +33,7 @@ def _peak_rss_mb() -> float:
 
 
 def run(
-    data: Path, langs: list[str], stages: list[str] | None, n_process: int
+    data: Path, langs: list[str], stages: list[str] | None, n_process: int | None
 ) -> dict[str, object]:
     inputs = [str(data / "raw-documents" / lang) for lang in langs]
     options = IngestOptions(outlet_from="folder")
@@ -43,7 +43,8 @@ def run(
     words = sum(len(d.text.split()) for d in docs)
 
     config = Config().with_stages(stages)
-    config.params.setdefault("nlp", {})["n_process"] = n_process
+    if n_process is not None:
+        config.params.setdefault("nlp", {})["n_process"] = n_process
     with tempfile.TemporaryDirectory() as tmp:
         app = Narrascope(Path(tmp) / "bench.db", config)
         t_load = time.perf_counter()
@@ -81,7 +82,7 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
     parser.add_argument("--langs", default="EN", help="comma-separated, e.g. EN or BG,EN,HI,PT,RU")
     parser.add_argument("--stages", default=None, help="comma-separated stages (default: all)")
-    parser.add_argument("--n-process", type=int, default=1)
+    parser.add_argument("--n-process", type=int, default=None, help="NER worker processes")
     args = parser.parse_args()
     if not (args.data / "raw-documents").is_dir():
         sys.exit(f"{args.data}: no raw-documents folder (pass --data)")

@@ -68,7 +68,7 @@ def process_many(
         Document(id=doc_id, text=text, language=lang)
         for doc_id, text, lang in zip(doc_ids, texts, langs, strict=True)
     ]
-    docs = list(NlpStage().pipe(docs))
+    docs = list(NlpStage(n_process=1 if len(docs) < 16 else None).pipe(docs))
     if embeddings:
         from narrascope.nlp._embed import EmbeddingStage
 

@@ -6,7 +6,8 @@ from narrascope.pipeline._core import (
     Pipeline,
     Stage,
     StageInfo,
+    minibatch,
     registry,
 )
 
-__all__ = ["INGEST_ATTRIBUTES", "BaseStage", "Pipeline", "Stage", "StageInfo", "registry"]
+__all__ = ["INGEST_ATTRIBUTES", "BaseStage", "Pipeline", "Stage", "StageInfo", "minibatch", "registry"]

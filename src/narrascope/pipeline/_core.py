@@ -23,6 +23,7 @@ from narrascope.errors import ConfigError, StageError
 __all__ = [
     "INGEST_ATTRIBUTES",
     "BaseStage",
+    "minibatch",
     "Pipeline",
     "Stage",
     "StageInfo",
@@ -162,29 +163,59 @@ class Pipeline:
         return next(iter(self.pipe([doc])))
 
     def pipe(self, docs: Iterable[Document], batch_size: int = 16) -> Iterator[Document]:
-        """Run every stage over ``docs``, in batches, yielding finished documents."""
-        batch: list[Document] = []
-        for doc in docs:
-            batch.append(doc)
-            if len(batch) >= batch_size:
-                yield from self._run_batch(batch)
-                batch = []
-        if batch:
-            yield from self._run_batch(batch)
+        """Stream ``docs`` through every stage, yielding finished documents in order.
 
-    def _run_batch(self, batch: list[Document]) -> list[Document]:
-        current: list[Document] = batch
+        Stages are chained generators (as spaCy chains component ``pipe``
+        methods), so a stage that keeps worker processes busy (``nlp`` with
+        ``n_process=2``) overlaps with the stages after it, and memory holds
+        only the documents in flight.
+        """
+        stream: Iterator[Document] = iter(docs)
+        clock = _Clock()
         for name, stage in self.stages:
+            stream = self._checked(name, stage, stage.pipe(stream, batch_size), clock)
+        yield from stream
+
+    def _checked(
+        self, name: str, stage: Stage, produced: Iterable[Document], clock: _Clock
+    ) -> Iterator[Document]:
+        """Enforce the Document contract and account the time spent in ``name`` alone."""
+        iterator = iter(produced)
+        while True:
             started = time.perf_counter()
-            out = list(stage.pipe(current))
-            self.timings[name] += time.perf_counter() - started
-            if len(out) != len(current):
-                raise StageError(f"stage {name!r} returned {len(out)} documents for {len(current)}")
-            for doc in out:
-                if not isinstance(doc, Document):
-                    raise StageError(
-                        f"stage {name!r} returned {type(doc).__name__}, expected a Document"
-                    )
-                doc.stage_versions[name] = stage.version
-            current = out
-        return current
+            upstream_before = clock.total
+            try:
+                doc = next(iterator)
+            except StopIteration:
+                self._account(name, started, upstream_before, clock)
+                return
+            self._account(name, started, upstream_before, clock)
+            if not isinstance(doc, Document):
+                raise StageError(f"stage {name!r} returned {type(doc).__name__}, expected a Document")
+            doc.stage_versions[name] = stage.version
+            yield doc
+
+    def _account(self, name: str, started: float, upstream_before: float, clock: _Clock) -> None:
+        elapsed = time.perf_counter() - started
+        upstream = clock.total - upstream_before  # time the upstream stages took meanwhile
+        self.timings[name] += elapsed - upstream
+        clock.total += elapsed - upstream
+
+
+class _Clock:
+    """Total exclusive seconds accounted so far (shared by one ``pipe`` call's stages)."""
+
+    def __init__(self) -> None:
+        self.total = 0.0
+
+
+def minibatch(items: Iterable[Document], size: int) -> Iterator[list[Document]]:
+    """Lists of up to ``size`` documents, consumed lazily (for batching stages)."""
+    batch: list[Document] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch

@@ -1,0 +1,88 @@
+"""End to end: the CLI analyses a small corpus, reports, shows, searches and exports."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+BAD_JSONL = '{"title": "Ok", "text": "Fine article text about the summit."}\nnot json at all\n'
+
+
+def _run(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    result = subprocess.run(
+        [sys.executable, "-m", "narrascope", *args], capture_output=True, text=True, timeout=600
+    )
+    if check and result.returncode != 0:
+        raise AssertionError(f"exit {result.returncode}\n{result.stdout}\n{result.stderr}")
+    return result
+
+
+@pytest.fixture(scope="module")
+def analysed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    from fixtures import write_corpus
+
+    root = tmp_path_factory.mktemp("e2e")
+    corpus = write_corpus(root / "corpus")
+    (corpus / "empty.txt").write_bytes(b"")
+    (corpus / "blob.txt").write_bytes(b"\x00\x01\x02binary\x00" * 50)
+    (corpus / "feed.jsonl").write_text(BAD_JSONL, encoding="utf-8")
+    db = root / "news.db"
+    result = _run("analyze", str(corpus), "--db", str(db), "--json")
+    summary = json.loads(result.stdout)
+    assert summary["analysed"] == 4
+    rejected = {Path(src).name.split(":")[0]: reason for src, reason in summary["rejects"]}
+    assert set(rejected) == {"empty.txt", "blob.txt", "feed.jsonl"}
+    assert any(src.endswith("feed.jsonl:2") for src, _ in summary["rejects"])
+    return root, db
+
+
+def test_analyze_then_report(analysed: tuple[Path, Path]) -> None:
+    root, db = analysed
+    out = root / "report.html"
+    _run("report", "--db", str(db), "--out", str(out))
+    html = out.read_text(encoding="utf-8")
+    assert "Western warmongers push the world to the brink" in html
+    assert "<script>alert" not in html and "&lt;script&gt;alert" in html
+    assert "Volodymyr Zelensky" in html  # canonical name of the merged aliases
+
+
+def test_show_and_search(analysed: tuple[Path, Path]) -> None:
+    root, db = analysed
+    hits = _run("search", "nuclear doctrine", "--db", str(db)).stdout
+    assert "warmongers" in hits.lower()
+    _run("export", "--db", str(db), "--format", "jsonl", "--out", str(root / "jsonl"))
+    lines = (root / "jsonl" / "documents.jsonl").read_text(encoding="utf-8").splitlines()
+    assert len(lines) == 4
+    doc_id = json.loads(lines[0])["id"]
+    shown = json.loads(_run("show", doc_id[:8], "--db", str(db), "--json").stdout)
+    assert shown["id"] == doc_id
+    assert _run("show", doc_id, "--db", str(db)).stdout.strip()
+
+
+def test_export_formats(analysed: tuple[Path, Path]) -> None:
+    root, db = analysed
+    _run("export", "--db", str(db), "--format", "csv", "--out", str(root / "csv"))
+    assert (root / "csv" / "articles.csv").read_text().count("\n") == 5  # header + 4
+    _run("export", "--db", str(db), "--format", "semeval", "--out", str(root / "sem"))
+    assert (root / "sem" / "techniques-predictions.txt").exists()
+
+
+def test_rerun_is_a_no_op(analysed: tuple[Path, Path]) -> None:
+    root, db = analysed
+    summary = json.loads(_run("analyze", str(root / "corpus"), "--db", str(db), "--json").stdout)
+    assert summary["analysed"] == 0 and summary["unchanged"] == 4
+
+
+def test_fatal_errors_exit_non_zero_with_a_message(tmp_path: Path) -> None:
+    result = _run(
+        "analyze", str(tmp_path), "--db", str(tmp_path / "x.db"), "--stages", "nope", check=False
+    )
+    assert result.returncode != 0 and "unknown stage 'nope'" in result.stderr
+    result = _run("show", "doesnotexist", "--db", str(tmp_path / "x.db"), check=False)
+    assert result.returncode != 0 and "no article with id" in result.stderr
+    result = _run("export", "--db", str(tmp_path / "x.db"), "--format", "xml", check=False)
+    assert result.returncode != 0 and "expected jsonl, csv or semeval" in result.stderr
