@@ -6,9 +6,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-KYIV_ARTICLE = """Biden clears long-range strikes as Moscow warns of escalation
-
-date: 2024-11-19
+KYIV_ARTICLE = """date: 2024-11-19
+Biden clears long-range strikes as Moscow warns of escalation
 
 U.S. President Joe Biden has authorised Ukraine to fire ATACMS missiles at targets inside Russia, officials said on Tuesday. Biden's decision follows months of appeals from Kyiv. President Biden also approved the delivery of anti-personnel land mines.
 

@@ -111,7 +111,8 @@ class Narrascope:
         # 1. ingest (fast; materialised so that analysis has a known total)
         stored = self.db.stage_versions()
         duplicates = self.db.duplicate_ids()
-        stored_sources = self.db.sources()
+        source_of = self.db.sources()
+        stored_sources = set(source_of.values())
         near = NearDuplicateIndex()
         for article_id, signature in self.db.minhashes():
             near.add(article_id, signature)
@@ -141,6 +142,8 @@ class Narrascope:
                 continue
             signature = near.signature(doc.text)
             original = near.query(signature)
+            if original is not None and source_of.get(original) == doc.source:
+                original = None  # the earlier version of this very file: an edit, not a copy
             if original is not None:
                 doc.duplicate_of = original
                 self.db.save_duplicate(doc)

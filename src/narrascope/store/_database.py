@@ -319,9 +319,10 @@ class Database:
             rows = conn.execute(text("SELECT id FROM articles WHERE duplicate_of IS NOT NULL"))
             return {row[0] for row in rows}
 
-    def sources(self) -> set[str]:
+    def sources(self) -> dict[str, str]:
+        """``{article_id: source}`` (file path or URL each article came from)."""
         with self.engine.connect() as conn:
-            return {row[0] for row in conn.execute(text("SELECT DISTINCT source FROM articles"))}
+            return {row[0]: row[1] for row in conn.execute(text("SELECT id, source FROM articles"))}
 
     def minhashes(self) -> Iterator[tuple[str, bytes]]:
         with self.engine.connect() as conn:

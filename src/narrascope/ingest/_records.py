@@ -1,0 +1,168 @@
+"""JSON Lines and CSV corpora: one article per line / row, with a field mapping.
+
+Each record is independent: a line that is not JSON, or a row without text, is
+rejected as ``path:LINE`` and reading goes on. Files are streamed, so the
+``max_bytes`` limit applies to each record rather than to the whole corpus.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import json
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+from narrascope.ingest._dates import parse_date
+from narrascope.ingest._text import DecodeError, decode_bytes
+from narrascope.ingest._types import Article, IngestOptions, Rejected
+
+__all__ = ["DEFAULT_FIELDS", "iter_csv", "iter_jsonl", "record_article"]
+
+#: canonical field → keys tried in order when ``IngestOptions.field_map`` does not name one
+DEFAULT_FIELDS: dict[str, tuple[str, ...]] = {
+    "text": ("text", "body", "content"),
+    "title": ("title", "headline"),
+    "url": ("url", "link"),
+    "outlet": ("outlet", "source", "site"),
+    "date": ("date", "published", "published_at"),
+    "language": ("language", "lang"),
+    "author": ("author", "authors"),
+    "id": ("id",),
+}
+_SNIFF_BYTES = 65536
+
+
+def _lookup(record: Mapping[str, Any], canonical: str, field_map: Mapping[str, str]) -> Any:
+    keys = (field_map[canonical],) if canonical in field_map else DEFAULT_FIELDS[canonical]
+    for key in keys:
+        value = record.get(key)
+        if value not in (None, ""):
+            return value
+    return None
+
+
+def _authors(value: Any) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, list | tuple):
+        return [str(v.get("name", "") if isinstance(v, dict) else v).strip() for v in value if v]
+    return [part.strip() for part in str(value).split(";") if part.strip()]
+
+
+def record_article(
+    record: Mapping[str, Any], source: str, options: IngestOptions, folder: str
+) -> Article | Rejected:
+    """One record as an Article, or Rejected when it has no usable text."""
+    fmap = options.field_map
+    text = _lookup(record, "text", fmap)
+    if not isinstance(text, str) or not text.strip():
+        keys = (fmap["text"],) if "text" in fmap else DEFAULT_FIELDS["text"]
+        return Rejected(source, f"no text (looked for field {' / '.join(keys)})")
+    title = str(_lookup(record, "title", fmap) or "").strip()
+    body = text
+    stripped = text.lstrip()
+    if title and stripped.startswith(title) and stripped[len(title) : len(title) + 1] in "\r\n":
+        body = stripped[len(title) :]  # the text repeats the title as its first line
+    meta: dict[str, Any] = {}
+    record_id = _lookup(record, "id", fmap)
+    if record_id is not None:
+        meta["record_id"] = str(record_id)
+    return Article(
+        source=source,
+        title=title,
+        body=body,
+        url=str(_lookup(record, "url", fmap) or "").strip(),
+        outlet=str(_lookup(record, "outlet", fmap) or "").strip(),
+        published=parse_date(_lookup(record, "date", fmap)),
+        language=str(_lookup(record, "language", fmap) or "").strip().lower(),
+        authors=_authors(_lookup(record, "author", fmap)),
+        folder=folder,
+        meta=meta,
+    )
+
+
+def _sniff_encoding(path: Path) -> str:
+    """The file's encoding, judged from its first 64 KB (UTF-8 unless that fails)."""
+    with path.open("rb") as fh:
+        sample = fh.read(_SNIFF_BYTES)
+    if sample.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    try:
+        sample.decode("utf-8")
+        return "utf-8"
+    except UnicodeDecodeError as exc:
+        if exc.start >= len(sample) - 3:  # a character cut by the sample's end
+            return "utf-8"
+    return decode_bytes(sample)[1]
+
+
+def _open_text(path: Path) -> tuple[io.TextIOWrapper, str]:
+    encoding = _sniff_encoding(path)
+    return path.open(encoding=encoding, errors="replace", newline=""), encoding
+
+
+def iter_jsonl(path: Path, options: IngestOptions, folder: str) -> Iterator[Article | Rejected]:
+    """One Article or Rejected per non-empty line of a JSON Lines file."""
+    try:
+        fh, encoding = _open_text(path)
+    except DecodeError as exc:
+        yield Rejected(str(path), str(exc))
+        return
+    with fh:
+        for number, line in enumerate(fh, start=1):
+            if not line.strip():
+                continue
+            source = f"{path}:{number}"
+            if len(line) > options.max_bytes:
+                yield Rejected(source, f"record too large ({len(line):,} characters)")
+                continue
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError as exc:
+                yield Rejected(source, f"not valid JSON ({exc.msg} at column {exc.colno})")
+                continue
+            if not isinstance(record, dict):
+                yield Rejected(source, f"a JSON {type(record).__name__}, expected an object")
+                continue
+            item = record_article(record, source, options, folder)
+            if isinstance(item, Article):
+                item.meta.update(format="jsonl", line=number)
+                if encoding not in ("utf-8", "utf-8-sig"):
+                    item.meta["encoding"] = encoding
+            yield item
+
+
+def iter_csv(path: Path, options: IngestOptions, folder: str) -> Iterator[Article | Rejected]:
+    """One Article or Rejected per row of a CSV file with a header row."""
+    try:
+        fh, encoding = _open_text(path)
+    except DecodeError as exc:
+        yield Rejected(str(path), str(exc))
+        return
+    csv.field_size_limit(max(options.max_bytes, 131072))
+    with fh:
+        sample = fh.read(8192)
+        fh.seek(0)
+        try:
+            dialect: Any = csv.Sniffer().sniff(sample, delimiters=",;\t|")
+        except csv.Error:
+            dialect = csv.excel
+        reader = csv.DictReader(fh, dialect=dialect)
+        start = 2
+        try:
+            for row in reader:
+                source = f"{path}:{start}"
+                start = reader.line_num + 1
+                if not any((v or "").strip() for v in row.values() if isinstance(v, str)):
+                    continue
+                item = record_article(row, source, options, folder)
+                if isinstance(item, Article):
+                    item.meta.update(format="csv", line=int(source.rsplit(":", 1)[1]))
+                    if encoding not in ("utf-8", "utf-8-sig"):
+                        item.meta["encoding"] = encoding
+                yield item
+        except csv.Error as exc:
+            yield Rejected(f"{path}:{reader.line_num}", f"malformed CSV: {exc}")

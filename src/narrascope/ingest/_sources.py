@@ -1,0 +1,424 @@
+"""``iter_inputs``: every kind of input (paths, globs, stdin, URLs, feeds) → Documents.
+
+Inputs are expanded lazily and each one is read by the reader for its format;
+whatever goes wrong with one input becomes a :class:`Rejected` with a reason and
+the iteration continues, so one bad file never stops a corpus run.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import re
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any, TextIO
+from urllib.parse import urljoin, urlsplit
+
+import httpx
+
+from narrascope.document import Document
+from narrascope.ingest._feeds import FeedEntry, ParsedFeed, looks_like_feed, parse_feed, parse_opml
+from narrascope.ingest._fetch import FetchError, fetch, make_client
+from narrascope.ingest._html import extract_html, html_fragment_text
+from narrascope.ingest._lang import detect_language
+from narrascope.ingest._normalize import content_id, normalize_text, strip_boilerplate
+from narrascope.ingest._records import iter_csv, iter_jsonl, record_article
+from narrascope.ingest._text import DecodeError, decode_bytes, read_limited, too_large_reason
+from narrascope.ingest._txt import parse_txt
+from narrascope.ingest._types import Article, IngestOptions, Rejected
+
+__all__ = ["FORMATS", "iter_inputs"]
+
+#: file suffix → reader; other suffixes are skipped inside directories, rejected when named
+FORMATS: dict[str, str] = {
+    ".txt": "txt",
+    ".text": "txt",
+    ".html": "html",
+    ".htm": "html",
+    ".xhtml": "html",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".csv": "csv",
+    ".xml": "feed",
+    ".rss": "feed",
+    ".atom": "feed",
+    ".opml": "opml",
+}
+_URL = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.IGNORECASE)
+_GLOB_CHARS = re.compile(r"[*?\[]")
+STDIN = "<stdin>"
+
+
+def _is_url(value: str) -> bool:
+    return bool(_URL.match(value.strip()))
+
+
+def _url_lines(text: str) -> list[str] | None:
+    """The URLs of a URL-list file (every non-empty, non-# line is a URL), else None."""
+    lines = [line.strip() for line in text.splitlines()]
+    lines = [line for line in lines if line and not line.startswith("#")]
+    if lines and all(_is_url(line) for line in lines):
+        return lines
+    return None
+
+
+def _domain(url: str) -> str:
+    host = (urlsplit(url).hostname or "") if url else ""
+    return host[4:] if host.startswith("www.") else host
+
+
+def _walk(root: Path) -> Iterator[Path]:
+    """Supported files under ``root`` in a stable order, hidden files and dirs skipped."""
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        for name in sorted(filenames):
+            if not name.startswith(".") and Path(name).suffix.lower() in FORMATS:
+                yield Path(dirpath) / name
+
+
+class _Reader:
+    """Holds the options and the (lazily created) HTTP client for one ``iter_inputs`` call."""
+
+    def __init__(self, options: IngestOptions, client: httpx.Client | None) -> None:
+        self.options = options
+        self._client = client
+        self._owns_client = client is None
+
+    @property
+    def client(self) -> httpx.Client:
+        if self._client is None:
+            self._client = make_client(self.options.timeout)
+        return self._client
+
+    def close(self) -> None:
+        if self._owns_client and self._client is not None:
+            self._client.close()
+            self._client = None
+
+    # ------------------------------------------------------------ assembling
+    def document(self, article: Article, fmt: str, encoding: str = "utf-8") -> Document | Rejected:
+        """Settle text, id, outlet and language of an extracted article."""
+        opts = self.options
+        if article.text is not None:
+            text, title, body = article.text, article.title, article.body
+            id_title = article.id_title if article.id_title is not None else title
+        else:
+            title = " ".join(normalize_text(article.title).split())
+            body = strip_boilerplate(normalize_text(article.body))
+            text = f"{title}\n\n{body}" if title and body else title or body
+            id_title = title
+        if not text.strip():
+            return Rejected(article.source, "no text")
+        url = article.url
+        folder = article.folder
+        outlet = {
+            "folder": folder,
+            "domain": _domain(url),
+            "field": article.outlet,
+            # a local corpus organised in outlet folders says so by its layout; a
+            # fetched page only has its domain
+            "auto": article.outlet
+            or (folder if not article.source.startswith(("http://", "https://")) else "")
+            or _domain(url)
+            or folder,
+            "none": "",
+        }[opts.outlet_from]
+        language = (article.language or opts.default_language or "").strip().lower()
+        language = language.replace("_", "-").split("-")[0] if language else detect_language(text)
+        meta: dict[str, Any] = {"format": fmt, **article.meta}
+        if encoding not in ("utf-8", "ascii"):
+            meta["encoding"] = encoding
+        return Document(
+            id=content_id(id_title, body),
+            text=text,
+            title=title,
+            url=url,
+            outlet=outlet,
+            published=article.published,
+            language=language,
+            source=article.source,
+            authors=article.authors,
+            meta=meta,
+        )
+
+    # --------------------------------------------------------------- inputs
+    def input(self, raw: str, stdin: TextIO | None) -> Iterator[Document | Rejected]:
+        if raw == "-":
+            yield from self.stdin(stdin)
+            return
+        if _is_url(raw):
+            yield from self.url(raw.strip())
+            return
+        path = Path(raw).expanduser()
+        if path.is_dir():
+            for file in _walk(path):
+                yield from self.file(file, named=False)
+        elif path.exists():
+            yield from self.file(path, named=True)
+        elif _GLOB_CHARS.search(raw):
+            matches = sorted(glob.glob(os.path.expanduser(raw), recursive=True))
+            if not matches:
+                yield Rejected(raw, "the pattern matched no files")
+            for match in matches:
+                found = Path(match)
+                if found.is_dir():
+                    for file in _walk(found):
+                        yield from self.file(file, named=False)
+                else:
+                    yield from self.file(found, named=False)
+        else:
+            yield Rejected(raw, "no such file, directory or URL")
+
+    def file(self, path: Path, *, named: bool) -> Iterator[Document | Rejected]:
+        fmt = FORMATS.get(path.suffix.lower())
+        if fmt is None:
+            if named:
+                yield Rejected(str(path), f"unsupported format {path.suffix or '(no suffix)'!r}")
+            return
+        folder = path.resolve().parent.name
+        try:
+            if fmt == "jsonl":
+                for item in iter_jsonl(path, self.options, folder):
+                    yield self.document(item, "jsonl") if isinstance(item, Article) else item
+            elif fmt == "csv":
+                for item in iter_csv(path, self.options, folder):
+                    yield self.document(item, "csv") if isinstance(item, Article) else item
+            else:
+                data = read_limited(path, self.options.max_bytes)
+                yield from getattr(self, f"_{fmt}")(data, str(path), folder)
+        except DecodeError as exc:
+            yield Rejected(str(path), str(exc))
+        except OSError as exc:
+            yield Rejected(str(path), f"cannot read: {exc.strerror or exc}")
+        except Exception as exc:  # a parser bug must cost one file, not the run
+            yield Rejected(str(path), f"unexpected error: {type(exc).__name__}: {exc}")
+
+    # -------------------------------------------------------------- formats
+    def _txt(self, data: bytes, source: str, folder: str) -> Iterator[Document | Rejected]:
+        text, encoding = decode_bytes(data)
+        urls = _url_lines(text)
+        if urls is not None:
+            for url in urls:
+                yield from self.url(url)
+            return
+        yield self._txt_document(text, source, folder, encoding)
+
+    def _txt_document(
+        self, text: str, source: str, folder: str, encoding: str
+    ) -> Document | Rejected:
+        parsed = parse_txt(text)
+        headers = parsed.headers
+        meta: dict[str, Any] = {"headers": sorted(headers)} if headers else {}
+        article = Article(
+            source=source,
+            title=parsed.title,
+            body=parsed.body,
+            text=parsed.text if parsed.verbatim else None,
+            id_title=parsed.id_title,
+            url=headers.get("url", ""),
+            outlet=headers.get("outlet", ""),
+            published=parsed.published,
+            language=headers.get("lang", ""),
+            authors=[
+                a.strip() for a in re.split(r";|\band\b", headers.get("author", "")) if a.strip()
+            ],
+            folder=folder,
+            meta=meta,
+        )
+        return self.document(article, "txt", encoding)
+
+    def _html(
+        self, data: bytes, source: str, folder: str, url: str = "", charset: str | None = None
+    ) -> Iterator[Document | Rejected]:
+        text, encoding = decode_bytes(data, declared=charset)
+        article = extract_html(text, source, url)
+        if article is None:
+            yield Rejected(source, "no article text found in the HTML (empty or truncated page)")
+            return
+        article.folder = folder
+        yield self.document(article, "html", encoding)
+
+    def _feed(
+        self, data: bytes, source: str, folder: str, *, remote: bool = False
+    ) -> Iterator[Document | Rejected]:
+        feed = parse_feed(data)
+        if feed is None:
+            yield Rejected(source, "not an RSS/Atom feed")
+            return
+        if not feed.entries:
+            yield Rejected(source, "the feed has no entries")
+        for number, entry in enumerate(feed.entries, start=1):
+            yield self.entry(feed, entry, f"{source}#{number}", folder, remote=remote)
+
+    def _opml(self, data: bytes, source: str, folder: str) -> Iterator[Document | Rejected]:
+        try:
+            feeds = parse_opml(data)
+        except Exception as exc:
+            yield Rejected(source, f"not an OPML file: {exc}")
+            return
+        if not feeds:
+            yield Rejected(source, "the OPML file lists no feeds (no outline with xmlUrl)")
+        base = Path(source).parent
+        for url, _title in feeds:
+            if _is_url(url):
+                yield from self.url(url)
+            else:
+                yield from self.file(base / url, named=True)
+
+    # ----------------------------------------------------------- feed entries
+    def entry(
+        self, feed: ParsedFeed, entry: FeedEntry, fallback_source: str, folder: str, *, remote: bool
+    ) -> Document | Rejected:
+        """A feed entry: full content if the feed has it, else the linked page, else the summary.
+
+        Links are followed only for remote feeds; a local feed file is read as it is
+        (offline, reproducible).
+        """
+        source = entry.link or fallback_source
+        meta: dict[str, Any] = {"feed": feed.title or fallback_source.rsplit("#", 1)[0]}
+        fmt = "atom" if feed.version.startswith("atom") else "rss"
+        body = html_fragment_text(entry.content) if entry.content else ""
+        if not body and remote and _is_url(entry.link):
+            try:
+                got = fetch(
+                    self.client,
+                    entry.link,
+                    timeout=self.options.timeout,
+                    retries=self.options.retries,
+                    max_bytes=self.options.max_bytes,
+                    backoff=self.options.backoff,
+                )
+                text, encoding = decode_bytes(got.content, declared=got.charset)
+                page = extract_html(text, source, got.url)
+            except (FetchError, DecodeError) as exc:
+                page = None
+                meta["fetch_error"] = str(exc)
+            if page is not None:
+                page.title = page.title or entry.title
+                page.published = page.published or entry.published
+                page.authors = page.authors or entry.authors
+                page.outlet = page.outlet or feed.title
+                page.meta = meta
+                return self.document(page, "html", encoding)
+        if not body:
+            body = html_fragment_text(entry.summary) if entry.summary else ""
+            if body:
+                meta["partial"] = "summary"
+        if not body:
+            reason = meta.get("fetch_error") or "the entry has neither content nor summary"
+            return Rejected(source, str(reason))
+        article = Article(
+            source=source,
+            title=entry.title,
+            body=body,
+            url=entry.link,
+            outlet=feed.title,
+            published=entry.published,
+            authors=entry.authors,
+            folder=folder,
+            meta=meta,
+        )
+        return self.document(article, fmt)
+
+    # ------------------------------------------------------------------ URLs
+    def url(self, url: str) -> Iterator[Document | Rejected]:
+        opts = self.options
+        try:
+            got = fetch(
+                self.client,
+                url,
+                timeout=opts.timeout,
+                retries=opts.retries,
+                max_bytes=opts.max_bytes,
+                backoff=opts.backoff,
+            )
+        except FetchError as exc:
+            yield Rejected(url, str(exc))
+            return
+        try:
+            if looks_like_feed(got.content, got.content_type):
+                feed = parse_feed(got.content)
+                if feed is not None and feed.entries:
+                    for number, entry in enumerate(feed.entries, start=1):
+                        if entry.link:
+                            entry.link = urljoin(got.url, entry.link)
+                        yield self.entry(feed, entry, f"{url}#{number}", "", remote=True)
+                    return
+            yield from self._html(got.content, url, "", url=got.url, charset=got.charset)
+        except DecodeError as exc:
+            yield Rejected(url, str(exc))
+
+    # ----------------------------------------------------------------- stdin
+    def stdin(self, stream: TextIO | None) -> Iterator[Document | Rejected]:
+        if stream is None:
+            import sys
+
+            stream = sys.stdin
+        limit = self.options.max_bytes
+        text = stream.read(limit + 1)
+        if len(text) > limit:
+            yield Rejected(STDIN, too_large_reason(len(text), limit))
+            return
+        if not text.strip():
+            yield Rejected(STDIN, "empty input")
+            return
+        if "\x00" in text:
+            yield Rejected(STDIN, "binary input (contains NUL characters)")
+            return
+        urls = _url_lines(text)
+        if urls is not None:
+            for url in urls:
+                yield from self.url(url)
+            return
+        stripped = text.lstrip()
+        if stripped.startswith("{"):
+            yield from self._stdin_jsonl(text)
+        elif stripped[:1] == "<":
+            yield from self._html(text.encode("utf-8"), STDIN, "")
+        else:
+            yield self._txt_document(text, STDIN, "", "utf-8")
+
+    def _stdin_jsonl(self, text: str) -> Iterator[Document | Rejected]:
+        import json
+
+        for number, line in enumerate(text.split("\n"), start=1):
+            if not line.strip():
+                continue
+            source = f"{STDIN}:{number}"
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError as exc:
+                yield Rejected(source, f"not valid JSON ({exc.msg} at column {exc.colno})")
+                continue
+            if not isinstance(record, dict):
+                yield Rejected(source, f"a JSON {type(record).__name__}, expected an object")
+                continue
+            item = record_article(record, source, self.options, "")
+            yield self.document(item, "jsonl") if isinstance(item, Article) else item
+
+
+def iter_inputs(
+    inputs: Sequence[str],
+    options: IngestOptions = IngestOptions(),
+    *,
+    stdin: TextIO | None = None,
+    client: httpx.Client | None = None,
+) -> Iterator[Document | Rejected]:
+    """Read every input and yield a Document per article or a Rejected per failure.
+
+    ``inputs`` are paths (files or directories, read recursively), globs, ``"-"``
+    for ``stdin``, http(s) URLs (article pages or RSS/Atom feeds), URL-list
+    ``.txt`` files and OPML files. ``client`` lets callers (and tests) supply
+    their own httpx client; otherwise one with narrascope's User-Agent is made
+    on first use and closed at the end.
+    """
+    reader = _Reader(options, client)
+    try:
+        for raw in inputs:
+            try:
+                yield from reader.input(raw, stdin)
+            except Exception as exc:
+                yield Rejected(raw, f"unexpected error: {type(exc).__name__}: {exc}")
+    finally:
+        reader.close()

@@ -1,0 +1,76 @@
+"""Options and result types of ingestion (kept apart so every reader can import them)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+__all__ = ["OUTLET_MODES", "Article", "IngestOptions", "Rejected"]
+
+#: accepted values of ``IngestOptions.outlet_from``
+OUTLET_MODES = ("auto", "folder", "domain", "field", "none")
+
+
+@dataclass(frozen=True)
+class IngestOptions:
+    """How inputs are read. Frozen so one instance can be shared by every reader.
+
+    ``outlet_from`` picks where ``Document.outlet`` comes from: ``folder`` (the
+    file's parent directory name), ``domain`` (URL host without ``www.``),
+    ``field`` (the record's outlet field, the HTML site name, the feed title),
+    ``auto`` (field, else domain, else folder) or ``none``. ``field_map`` maps
+    canonical field names (``text``, ``title``, ``url``, ``outlet``, ``date``,
+    ``language``, ``author``, ``id``) to the column/key names of JSONL/CSV
+    records. ``backoff`` is the first retry delay in seconds (doubled per retry).
+    """
+
+    outlet_from: str = "auto"
+    field_map: dict[str, str] = field(default_factory=dict)
+    max_bytes: int = 10_000_000
+    timeout: float = 10.0
+    retries: int = 2
+    default_language: str | None = None
+    backoff: float = 0.5
+
+    def __post_init__(self) -> None:
+        if self.outlet_from not in OUTLET_MODES:
+            raise ValueError(
+                f"outlet_from={self.outlet_from!r}: expected one of {', '.join(OUTLET_MODES)}"
+            )
+
+
+@dataclass(frozen=True)
+class Rejected:
+    """An input (or one record of it) that could not become a Document.
+
+    ``source`` is the file path (``path:LINE`` for a JSONL/CSV record) or URL;
+    ``reason`` says why in words a user can act on.
+    """
+
+    source: str
+    reason: str
+
+
+@dataclass
+class Article:
+    """What a reader extracted, before ids, outlet and language are settled.
+
+    ``text`` is set only when the reader wants the document text kept verbatim
+    (a ``.txt`` file in the shared corpus layout, so gold offsets still apply),
+    with ``id_title`` the untruncated first line that the id is computed from;
+    otherwise the text is built as ``title + "\\n\\n" + body`` after normalising.
+    """
+
+    source: str
+    title: str = ""
+    body: str = ""
+    text: str | None = None
+    id_title: str | None = None
+    url: str = ""
+    outlet: str = ""
+    published: date | None = None
+    language: str = ""
+    authors: list[str] = field(default_factory=list)
+    folder: str = ""
+    meta: dict[str, Any] = field(default_factory=dict)
