@@ -157,6 +157,8 @@ class Narrascope:
                 summary.new += 1
             fresh.append(doc)
         summary.seconds_ingest = time.perf_counter() - started
+        if progress:
+            progress("ingest", 0, summary.ingested + len(summary.rejected))
 
         # 2. analyse + store, batch by batch
         t0 = time.perf_counter()

@@ -268,7 +268,7 @@ def merge_aliases(text: str, mentions: list[Mention]) -> list[Entity]:
         if label == "PERSON":
             key = "person:" + _slug(name_key(stripped))
         else:
-            key = f"{label.lower()}:" + _slug(name_key(stripped) or norm)
+            key = f"{label.lower()}:" + _slug(_norm_text(stripped) or norm)
         assigned.append((key, stripped or raw, label))
 
     # surname → full name within the article (unambiguous only)
@@ -281,10 +281,17 @@ def merge_aliases(text: str, mentions: list[Mention]) -> list[Entity]:
         # a lone surname; the small NER model sometimes calls it an ORG ("Hallam said")
         prefix, _, rest = key.partition(":")
         if prefix in ("person", "org") and rest and "-" not in rest:
-            fulls = person_full.get(rest, set())
+            fulls = person_full.get(rest) or person_full.get(_slug(name_key(rest)), set())
             if len(fulls) == 1:
                 remap[key] = next(iter(fulls))
     # first-name-less gazetteer hits (e.g. "Zelensky") share the gazetteer key already.
+
+    # a shortened organisation name: "Senate" after "US Senate" (unambiguous only)
+    org_keys = {key for key, _, label in assigned if key.startswith("org:")}
+    for key in org_keys:
+        longer = [k for k in org_keys if k != key and k.endswith("-" + key[4:])]
+        if len(longer) == 1 and key not in remap:
+            remap[key] = longer[0]
 
     # acronyms: "NATO" ↔ "North Atlantic Treaty Organization"
     long_names = {
