@@ -77,7 +77,7 @@ def _bar_chart(series: list[tuple[str, int]], width: int = 640, bar_h: int = 18)
             )
         )
     return Markup(
-        '<svg class="chart" viewBox="0 0 {w} {h}" width="{w}" height="{h}" role="img">{rows}</svg>'
+        '<svg class="chart" viewBox="0 0 {w} {h}" width="100%" role="img">{rows}</svg>'
     ).format(w=width, h=height, rows=Markup("").join(rows))
 
 
