@@ -459,6 +459,8 @@ def _export_semeval(docs: list[Any], out_dir: Path) -> list[Path]:
             mod = __import__(f"narrascope.{module}", fromlist=["semeval_lines"])
         except ImportError:
             continue
+        if not hasattr(mod, "semeval_lines"):
+            continue
         lines = mod.semeval_lines(named)
         path = out_dir / filename
         path.write_text("".join(line + "\n" for line in lines), encoding="utf-8")

@@ -1,0 +1,59 @@
+"""Added time per article of the ``framing`` stage, and its model size.
+
+Runs the ``nlp`` stage (not timed) over the unlabeled SemEval-2025 test articles
+(English by default), then times model loading and ``FramingStage.pipe`` alone,
+single-threaded::
+
+    OMP_NUM_THREADS=1 .venv/bin/python bench/framing_speed.py [--lang EN] [--limit 100]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import time
+from pathlib import Path
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+
+from narrascope.framing import MODEL_PATH, FramingStage, load_model
+from narrascope.nlp import process_many
+
+DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "semeval2025-task10"
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--lang", default="EN")
+    ap.add_argument("--limit", type=int, default=100)
+    args = ap.parse_args()
+    paths = sorted((DATA / "unlabeled-test" / "raw-documents" / args.lang).glob("*.txt"))
+    paths = paths[: args.limit]
+    texts = [p.read_text(encoding="utf-8") for p in paths]
+    docs = process_many(texts, [args.lang.lower()] * len(texts), embeddings=False)
+    t0 = time.perf_counter()
+    load_model()
+    stage = FramingStage()
+    load_s = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    docs = list(stage.pipe(docs))
+    run_s = time.perf_counter() - t0
+    n_mentions = sum(len(d.mentions) for d in docs)
+    n_framed = sum(1 for d in docs for f in d.framings if f.mention == -1 and f.main_role)
+    print(
+        json.dumps(
+            {
+                "articles": len(docs),
+                "mentions": n_mentions,
+                "entities_with_role": n_framed,
+                "model_load_s": round(load_s, 2),
+                "ms_per_article": round(1000 * run_s / max(len(docs), 1), 1),
+                "model_mb": round(MODEL_PATH.stat().st_size / 1e6, 2),
+            }
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,68 @@
+"""``narrascope eval framing``: score entity framing on a SemEval-2025 subtask-1 gold folder."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+__all__ = ["eval_framing"]
+
+
+def eval_framing(
+    gold: Annotated[
+        Path,
+        typer.Option(
+            help="Gold folder: official layout (raw-documents/ beside subtask-1-annotations.txt) "
+            "or the shared layout (raw-documents/LANG + labels/LANG, with --lang)."
+        ),
+    ],
+    lang: Annotated[
+        str | None, typer.Option(help="Language folder, e.g. EN (needed for the shared layout).")
+    ] = None,
+    mode: Annotated[
+        str,
+        typer.Option(
+            help="given: gold mentions, official setting; e2e: the project's own NER and "
+            "alias merging, scored on the gold mentions it finds."
+        ),
+    ] = "given",
+    json_out: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+) -> None:
+    """Exact-match ratio, main-role accuracy and micro P/R/F1 of the framing stage."""
+    from narrascope.errors import NarrascopeError
+    from narrascope.framing import evaluate
+
+    if mode not in ("given", "e2e"):
+        Console(stderr=True).print(f"[bold red]error:[/] --mode {mode!r}: expected given or e2e")
+        raise typer.Exit(2)
+    try:
+        scores = evaluate(gold, lang=lang, mode=mode)
+    except (FileNotFoundError, NarrascopeError) as exc:
+        Console(stderr=True).print(f"[bold red]error:[/] {exc}")
+        raise typer.Exit(1) from exc
+    if json_out:
+        sys.stdout.write(json.dumps(scores, sort_keys=True) + "\n")
+        return
+    table = Table(title=f"Entity framing, {mode} mentions{' (' + lang + ')' if lang else ''}")
+    table.add_column("metric")
+    table.add_column("value", justify="right")
+    for key in (
+        "main_role_accuracy",
+        "emr",
+        "micro_precision",
+        "micro_recall",
+        "micro_f1",
+        "mention_recall",
+        "n_mentions",
+        "n_gold_mentions",
+    ):
+        if key in scores:
+            value = scores[key]
+            table.add_row(key, f"{value:.3f}" if isinstance(value, float) else str(value))
+    Console().print(table)

@@ -1,0 +1,133 @@
+"""Evaluation of the framing stage against SemEval-2025 subtask-1 gold, and the export.
+
+Two settings, because they answer different questions: ``given`` is the official
+one (mentions come from the gold file, only their roles are predicted: how good
+is the role model?); ``e2e`` runs the project's own NLP (NER + alias merging) and
+framing on the raw text, as a user's corpus would be, and matches predicted
+mentions to gold ones by overlap (how much of the gold does the pipeline find,
+and how well does it frame what it finds?).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from narrascope.datasets import GoldDocument, load_semeval2025, py_to_utf16
+from narrascope.document import Document, Framing
+from narrascope.framing._features import mention_features
+from narrascope.framing._stage import MODEL_PATH, FramingStage, load_model
+from narrascope.scoring import score_framing
+
+__all__ = ["evaluate", "semeval_lines"]
+
+
+def _gold_docs(gold: Path, lang: str | None) -> list[GoldDocument]:
+    return [d for d in load_semeval2025(Path(gold), lang) if d.mentions]
+
+
+def _language(gdoc: GoldDocument) -> str:
+    return (gdoc.language or "en").lower()[:2]
+
+
+def evaluate(
+    gold: Path, lang: str | None = None, mode: str = "given", model_path: Path | None = None
+) -> dict[str, Any]:
+    """Score the framing model on a gold folder (``mode`` ``given`` or ``e2e``).
+
+    Returns ``emr``, ``main_role_accuracy``, ``micro_precision``, ``micro_recall``,
+    ``micro_f1`` and ``n_mentions``; in ``e2e`` also ``mention_recall`` and
+    ``n_gold_mentions`` (the scores are then over the matched gold mentions).
+    """
+    if mode not in ("given", "e2e"):
+        raise ValueError(f"mode must be 'given' or 'e2e', not {mode!r}")
+    gdocs = _gold_docs(gold, lang)
+    if mode == "given":
+        return _evaluate_given(gdocs, model_path or MODEL_PATH)
+    return _evaluate_e2e(gdocs, model_path or MODEL_PATH)
+
+
+def _evaluate_given(gdocs: list[GoldDocument], model_path: Path) -> dict[str, Any]:
+    from narrascope.nlp import split_sentences
+
+    model = load_model(model_path)
+    feats, gold = [], []
+    for g in gdocs:
+        doc = Document(id=g.id, text=g.text, language=_language(g))
+        doc.sentences = split_sentences(g.text, doc.language)
+        for m in g.mentions:
+            feats.append(mention_features(doc, m.start, m.end).as_dict())
+            gold.append((m.main_role, list(m.fine_roles)))
+    preds = model.predict_roles(feats) if feats else []
+    predicted = [(p.main_role, [r for r, _ in p.fine_roles]) for p in preds]
+    out: dict[str, Any] = dict(score_framing(predicted, gold))
+    out["n_mentions"] = len(gold)
+    out["mode"] = "given"
+    return out
+
+
+def _evaluate_e2e(gdocs: list[GoldDocument], model_path: Path) -> dict[str, Any]:
+    from narrascope.nlp import process_many
+
+    docs = process_many(
+        [g.text for g in gdocs],
+        [_language(g) for g in gdocs],
+        ids=[g.id for g in gdocs],
+        embeddings=False,
+    )
+    docs = list(FramingStage(model_path).pipe(docs))
+    predicted, gold = [], []
+    n_gold = 0
+    for g, doc in zip(gdocs, docs, strict=True):
+        per_mention = {f.mention: f for f in doc.framings if f.mention >= 0}
+        for m in g.mentions:
+            n_gold += 1
+            hits = [i for i, pm in enumerate(doc.mentions) if pm.start < m.end and m.start < pm.end]
+            if not hits:
+                continue
+            # prefer the overlapping mention whose entity got a role
+            framed = [per_mention[i] for i in hits if i in per_mention]
+            f = framed[0] if framed else None
+            predicted.append((f.main_role, [r.role for r in f.fine_roles]) if f else ("", []))
+            gold.append((m.main_role, list(m.fine_roles)))
+    out: dict[str, Any] = dict(score_framing(predicted, gold))
+    out["n_mentions"] = len(gold)
+    out["n_gold_mentions"] = n_gold
+    out["mention_recall"] = len(gold) / n_gold if n_gold else 0.0
+    out["mode"] = "e2e"
+    return out
+
+
+def semeval_lines(docs: list[Document]) -> list[str]:
+    """Official subtask-1 prediction lines for every framed mention that has a role.
+
+    ``id<TAB>mention<TAB>start<TAB>end<TAB>main_role<TAB>fine_role…`` with the end
+    inclusive and both offsets in UTF-16 code units, as the gold files count.
+    Documents framed without per-mention framings fall back to the entity's
+    aggregated role on each of its mentions.
+    """
+    lines: list[str] = []
+    for doc in docs:
+        per_mention = [f for f in doc.framings if f.mention >= 0 and f.main_role]
+        if not per_mention:
+            per_mention = _expand(doc)
+        for f in sorted(per_mention, key=lambda fr: fr.mention):
+            m = doc.mentions[f.mention]
+            start = py_to_utf16(doc.text, m.start)
+            end = py_to_utf16(doc.text, m.end) - 1
+            fines = [r.role for r in f.fine_roles] or [""]
+            lines.append("\t".join([doc.id, m.text, str(start), str(end), f.main_role, *fines]))
+    return lines
+
+
+def _expand(doc: Document) -> list[Framing]:
+    out = []
+    for f in doc.framings:
+        if f.mention != -1 or not f.main_role:
+            continue
+        ent = doc.entity(f.entity)
+        for i in ent.mentions if ent else []:
+            out.append(
+                Framing(f.entity, f.name, f.main_role, f.main_probability, f.fine_roles, [], i)
+            )
+    return out

@@ -1,0 +1,230 @@
+"""The ``framing`` stage: the role each entity of an article plays, with evidence.
+
+Per canonical entity (mentions merged by alias in ``nlp``) the stage writes one
+aggregated :class:`~narrascope.document.Framing` (``mention=-1``), and one per
+mention of every entity that receives a role. Scores are computed for all the
+mentions of a batch at once (:meth:`FramingStage.predict`) and written into the
+documents separately (:meth:`FramingStage.set_annotations`).
+
+Why aggregate by averaging the mentions' distributions: an entity's role in an
+article is the article's view of it, and one sentence ("Ukraine was shelled")
+should not outvote five; the evidence is the sentences whose mentions most
+support the chosen role. An entity is *merely mentioned* (empty main role) when
+it is not an actor (weapons, events, buildings), when it appears only once and
+not in the title or lead, or when its main role is less likely than
+``min_probability``: the gold annotates only the actors a story is about.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import ClassVar
+
+import joblib
+import numpy as np
+
+from narrascope.document import Document, Evidence, Framing, RoleScore
+from narrascope.errors import ModelNotFoundError
+from narrascope.framing._features import mention_features
+from narrascope.framing._model import FINE_ROLES, FramingModel, RolePrediction
+from narrascope.pipeline import BaseStage, minibatch, registry
+
+__all__ = ["MODEL_PATH", "FramingStage", "MentionScores", "load_model", "make_framing"]
+
+#: The artefact written by ``training/framing.py``.
+MODEL_PATH: Path = Path(__file__).resolve().parent / "models" / "framing-v1.joblib"
+
+#: Entity labels that can carry a role (weapons, events, buildings and dates are not actors).
+_ROLE_LABELS = frozenset({"PERSON", "ORG", "GPE", "NORP", "LOC"})
+
+
+@lru_cache(maxsize=4)
+def load_model(path: Path = MODEL_PATH) -> FramingModel:
+    """The trained model (loaded once per process; our own joblib artefact)."""
+    if not Path(path).exists():
+        raise ModelNotFoundError(
+            f"framing model not found at {path}; run `python training/framing.py` to train it"
+        )
+    model = joblib.load(path)
+    if not isinstance(model, FramingModel):
+        raise ModelNotFoundError(f"{path} does not hold a FramingModel")
+    return model
+
+
+@dataclass(slots=True)
+class MentionScores:
+    """The model's output for the mentions of one document (index into ``doc.mentions``)."""
+
+    mentions: list[int]
+    predictions: list[RolePrediction]
+
+
+class FramingStage(BaseStage):
+    """Main and fine roles per entity and per mention, with evidence sentences.
+
+    Parameters
+    ----------
+    model_path : the joblib artefact (default: the bundled model).
+    min_probability : aggregated main-role probability below which an entity
+        is reported as merely mentioned.
+    min_mentions : entities with fewer mentions, none in the title or lead,
+        are reported as merely mentioned.
+    per_mention : also write one Framing per mention of role-bearing entities.
+    max_evidence : evidence sentences kept per aggregated framing.
+    """
+
+    name: ClassVar[str] = "framing"
+    version: ClassVar[str] = "1"
+    requires: ClassVar[tuple[str, ...]] = ("sentences", "tokens", "mentions", "entities")
+    assigns: ClassVar[tuple[str, ...]] = ("framings",)
+
+    def __init__(
+        self,
+        model_path: Path | str | None = None,
+        min_probability: float = 0.0,
+        min_mentions: int = 2,
+        per_mention: bool = True,
+        max_evidence: int = 3,
+    ) -> None:
+        self.model_path = Path(model_path) if model_path else MODEL_PATH
+        self.min_probability = min_probability
+        self.min_mentions = min_mentions
+        self.per_mention = per_mention
+        self.max_evidence = max_evidence
+        self.model = load_model(self.model_path)
+
+    # ------------------------------------------------------------------ run
+    def __call__(self, doc: Document) -> Document:
+        self.set_annotations([doc], self.predict([doc]))
+        return doc
+
+    def pipe(self, docs: Iterable[Document], batch_size: int = 32) -> Iterator[Document]:
+        for batch in minibatch(docs, batch_size):
+            self.set_annotations(batch, self.predict(batch))
+            yield from batch
+
+    # -------------------------------------------------------------- predict
+    def predict(self, docs: list[Document]) -> list[MentionScores]:
+        """Role scores for every mention that belongs to an entity, batched over ``docs``."""
+        feats: list[dict[str, str]] = []
+        owners: list[tuple[int, int]] = []
+        for d, doc in enumerate(docs):
+            for i, m in enumerate(doc.mentions):
+                if m.entity:
+                    feats.append(mention_features(doc, m.start, m.end).as_dict())
+                    owners.append((d, i))
+        preds = self.model.predict_roles(feats) if feats else []
+        out = [MentionScores([], []) for _ in docs]
+        for (d, i), p in zip(owners, preds, strict=True):
+            out[d].mentions.append(i)
+            out[d].predictions.append(p)
+        return out
+
+    # ------------------------------------------------------- set_annotations
+    def set_annotations(self, docs: list[Document], scores: list[MentionScores]) -> None:
+        """Write aggregated and per-mention framings into each document."""
+        for doc, sc in zip(docs, scores, strict=True):
+            by_mention = dict(zip(sc.mentions, sc.predictions, strict=True))
+            framings: list[Framing] = []
+            per_mention: list[Framing] = []
+            for ent in doc.entities:
+                own = [i for i in ent.mentions if i in by_mention]
+                agg = self._aggregate(doc, ent.id, ent.name, ent.label, own, by_mention)
+                framings.append(agg)
+                if self.per_mention and agg.main_role:
+                    per_mention += [
+                        self._mention_framing(doc, ent.id, ent.name, i, by_mention[i]) for i in own
+                    ]
+            doc.framings = framings + sorted(per_mention, key=lambda f: f.mention)
+
+    def _has_role(self, doc: Document, label: str, own: list[int]) -> bool:
+        if label not in _ROLE_LABELS or not own:
+            return False
+        lead_end = doc.sentences[1].end if len(doc.sentences) > 1 else len(doc.text)
+        in_lead = any(doc.mentions[i].start < lead_end for i in own)
+        return len(own) >= self.min_mentions or in_lead
+
+    def _aggregate(
+        self,
+        doc: Document,
+        entity_id: str,
+        name: str,
+        label: str,
+        own: list[int],
+        by_mention: dict[int, RolePrediction],
+    ) -> Framing:
+        if not self._has_role(doc, label, own):
+            return Framing(entity_id, name, "", 0.0)
+        preds = [by_mention[i] for i in own]
+        mains = sorted(preds[0].main_distribution)
+        dist = np.mean([[p.main_distribution[r] for r in mains] for p in preds], axis=0)
+        k = int(np.argmax(dist))
+        main, prob = mains[k], float(dist[k])
+        if prob < self.min_probability:
+            return Framing(entity_id, name, "", prob)
+        fine_sum: dict[str, float] = dict.fromkeys(FINE_ROLES[main], 0.0)
+        agreeing = [p for p in preds if p.main_role == main] or preds
+        for p in agreeing:
+            for role, pr in p.fine_roles:
+                if role in fine_sum:
+                    fine_sum[role] += pr
+        total = sum(fine_sum.values()) or 1.0
+        fines = sorted(
+            (RoleScore(r, v / total) for r, v in fine_sum.items() if v > 0),
+            key=lambda rs: -rs.probability,
+        ) or [RoleScore(FINE_ROLES[main][0], 0.0)]
+        evidence = self._evidence(doc, own, by_mention, main)
+        return Framing(entity_id, name, main, prob, fines, evidence)
+
+    def _evidence(
+        self, doc: Document, own: list[int], by_mention: dict[int, RolePrediction], main: str
+    ) -> list[Evidence]:
+        """The sentences whose mentions most support ``main`` (one quote per sentence)."""
+        best: dict[int, float] = {}
+        for i in own:
+            s = doc.mentions[i].sentence
+            if s < 0 or s >= len(doc.sentences):
+                s = doc.sentence_index(doc.mentions[i].start)
+            if s < 0:
+                continue
+            score = by_mention[i].main_distribution.get(main, 0.0)
+            best[s] = max(best.get(s, 0.0), score)
+        ranked = sorted(best.items(), key=lambda kv: (-kv[1], kv[0]))[: self.max_evidence]
+        out = []
+        for s, score in ranked:
+            sent = doc.sentences[s]
+            out.append(Evidence(sent.start, sent.end, sent.text, round(score, 4), s))
+        return out
+
+    def _mention_framing(
+        self, doc: Document, entity_id: str, name: str, i: int, pred: RolePrediction
+    ) -> Framing:
+        m = doc.mentions[i]
+        s = m.sentence if 0 <= m.sentence < len(doc.sentences) else doc.sentence_index(m.start)
+        evidence = []
+        if s >= 0:
+            sent = doc.sentences[s]
+            evidence.append(Evidence(sent.start, sent.end, sent.text, pred.main_probability, s))
+        return Framing(
+            entity_id,
+            name,
+            pred.main_role,
+            pred.main_probability,
+            [RoleScore(r, p) for r, p in pred.fine_roles],
+            evidence,
+            mention=i,
+        )
+
+
+@registry.stages.register("narrascope.framing.v1")
+def make_framing(
+    model_path: str | None = None,
+    min_probability: float = 0.0,
+    min_mentions: int = 2,
+    per_mention: bool = True,
+    max_evidence: int = 3,
+) -> FramingStage:
+    return FramingStage(model_path, min_probability, min_mentions, per_mention, max_evidence)

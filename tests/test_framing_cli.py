@@ -1,0 +1,73 @@
+"""`narrascope eval framing` end to end on a hand-written gold folder (both layouts, both modes)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from narrascope.framing import MODEL_PATH
+
+pytestmark = pytest.mark.skipif(not MODEL_PATH.exists(), reason="framing model not trained")
+
+TEXT = (
+    "Tyrannia shells Harbourtown again\n\n"
+    "President Ivan Grozny of Tyrannia ordered new strikes on Harbourtown on Monday. "
+    "Civilians in Harbourtown were killed as missiles hit homes. "
+    "Grozny lied about the attack, while Mayor Anna Lira organised shelters and saved hundreds 🙂."
+)
+
+
+def _gold(root: Path, shared_layout: bool) -> Path:
+    raw = root / "raw-documents" / "EN" if shared_layout else root / "EN" / "raw-documents"
+    ann = root / "labels" / "EN" if shared_layout else root / "EN"
+    raw.mkdir(parents=True)
+    ann.mkdir(parents=True, exist_ok=True)
+    (raw / "EN_UA_1.txt").write_text(TEXT, encoding="utf-8")
+    rows = []
+    for name, main, fine in [
+        ("Ivan Grozny", "Antagonist", "Tyrant"),
+        ("Harbourtown", "Innocent", "Victim"),
+        ("Anna Lira", "Protagonist", "Guardian"),
+    ]:
+        start = TEXT.index(name)
+        rows.append(f"EN_UA_1.txt\t{name}\t{start}\t{start + len(name) - 1}\t{main}\t{fine}")
+    (ann / "subtask-1-annotations.txt").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    return root
+
+
+@pytest.mark.parametrize("shared_layout", [False, True])
+def test_eval_framing_given_json(tmp_path: Path, shared_layout: bool) -> None:
+    from narrascope.cli._main import app
+
+    gold = _gold(tmp_path, shared_layout)
+    result = CliRunner().invoke(
+        app, ["eval", "framing", "--gold", str(gold), "--lang", "EN", "--json"]
+    )
+    assert result.exit_code == 0, result.output
+    scores = json.loads(result.stdout)
+    assert {"emr", "main_role_accuracy", "micro_f1"} <= set(scores)
+    assert scores["n_mentions"] == 3
+    assert 0.0 <= scores["emr"] <= 1.0
+
+
+def test_eval_framing_e2e_json(tmp_path: Path) -> None:
+    from narrascope.cli._main import app
+
+    gold = _gold(tmp_path, False)
+    result = CliRunner().invoke(
+        app, ["eval", "framing", "--gold", str(gold), "--lang", "EN", "--mode", "e2e", "--json"]
+    )
+    assert result.exit_code == 0, result.output
+    scores = json.loads(result.stdout)
+    assert 0.0 < scores["mention_recall"] <= 1.0
+    assert scores["n_gold_mentions"] == 3
+
+
+def test_eval_framing_rejects_bad_mode(tmp_path: Path) -> None:
+    from narrascope.cli._main import app
+
+    result = CliRunner().invoke(app, ["eval", "framing", "--gold", str(tmp_path), "--mode", "x"])
+    assert result.exit_code != 0
