@@ -34,6 +34,10 @@ def environment() -> Environment:
     env.filters["paragraphs"] = paragraphs
     env.filters["pct"] = lambda v: f"{100 * float(v):.0f}%"
     env.filters["prob"] = lambda v: f"{float(v):.2f}"
+    # stage packages contribute template helpers (highlighting, legends) for their partials
+    from narrascope.techniques import report_globals
+
+    env.globals.update(report_globals())
     return env
 
 
