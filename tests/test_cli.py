@@ -67,7 +67,27 @@ def test_export_formats(analysed: tuple[Path, Path]) -> None:
     root, db = analysed
     _run("export", "--db", str(db), "--format", "csv", "--out", str(root / "csv"))
     assert (root / "csv" / "articles.csv").read_text().count("\n") == 5  # header + 4
-    _run("export", "--db", str(db), "--format", "semeval", "--out", str(root / "sem"))
+    order = ["summit.txt", "warmongers.txt", "biden-atacms.txt"]
+    gold = root / "gold-subtask-2.txt"
+    gold.write_text("".join(f"{name}\tOther\tOther\n" for name in order), encoding="utf-8")
+    _run(
+        "export",
+        "--db",
+        str(db),
+        "--format",
+        "semeval",
+        "--out",
+        str(root / "sem"),
+        "--gold-order",
+        str(gold),
+    )
+    rows = (root / "sem" / "subtask-2-predictions.txt").read_text(encoding="utf-8").splitlines()
+    ids = [row.split("\t")[0] for row in rows]
+    assert ids[:3] == order  # gold order first; documents the gold file lacks come after
+    for row in rows:
+        _, narratives, subs = row.split("\t")
+        assert len(narratives.split(";")) == len(subs.split(";"))  # paired by position
+    assert (root / "sem" / "subtask-1-predictions.txt").exists()
     assert (root / "sem" / "techniques-predictions.txt").exists()
 
 

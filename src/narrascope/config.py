@@ -4,7 +4,7 @@ A config file (TOML) names stages by versioned factory, so swapping a model is
 a config edit, not a code change::
 
     [pipeline]
-    stages = ["nlp", "embeddings", "narratives", "framing", "techniques"]
+    stages = ["nlp", "embeddings", "framing", "narratives", "techniques"]
 
     [stages.nlp]
     factory = "narrascope.nlp.v1"
@@ -34,7 +34,7 @@ BUILTIN_STAGES: dict[str, tuple[str, str]] = {
     "framing": ("narrascope.framing.v1", "narrascope.framing"),
     "techniques": ("narrascope.techniques.v1", "narrascope.techniques"),
 }
-DEFAULT_STAGES: tuple[str, ...] = ("nlp", "embeddings", "narratives", "framing", "techniques")
+DEFAULT_STAGES: tuple[str, ...] = ("nlp", "embeddings", "framing", "narratives", "techniques")
 
 
 @dataclass

@@ -308,6 +308,13 @@ def export(
     db: DbOption = "narrascope.db",
     fmt: Annotated[str, typer.Option("--format", help="jsonl, csv or semeval.")] = "jsonl",
     out_dir: Annotated[Path, typer.Option("--out", help="Folder to write into.")] = Path("results"),
+    gold_order: Annotated[
+        Path | None,
+        typer.Option(
+            "--gold-order",
+            help="semeval: a gold annotation file whose row order the predictions follow.",
+        ),
+    ] = None,
 ) -> None:
     """Export stored results (JSONL documents, CSV tables, or SemEval prediction files)."""
     from narrascope.store import Database
@@ -329,7 +336,14 @@ def export(
     elif fmt == "csv":
         written += _export_csv(docs, out_dir)
     else:
-        written += _export_semeval(docs, out_dir)
+        order: list[str] | None = None
+        if gold_order is not None:
+            try:
+                lines = gold_order.read_text(encoding="utf-8").splitlines()
+            except OSError as exc:
+                _fail(f"{gold_order}: cannot read ({exc.strerror})")
+            order = list(dict.fromkeys(line.split("\t", 1)[0] for line in lines if line.strip()))
+        written += _export_semeval(docs, out_dir, order)
     for path in written:
         console.print(f"Wrote {path}")
 
@@ -439,8 +453,11 @@ def _export_csv(docs: list[Any], out_dir: Path) -> list[Path]:
     return paths
 
 
-def _export_semeval(docs: list[Any], out_dir: Path) -> list[Path]:
-    """Official prediction files; ids are the source file names, as in the SemEval data."""
+def _export_semeval(docs: list[Any], out_dir: Path, order: list[str] | None = None) -> list[Path]:
+    """Official prediction files; ids are the source file names, as in the SemEval data.
+
+    Rows follow ``order`` (the gold file's document order) when given, else file names.
+    """
     import dataclasses
 
     named = [
@@ -448,7 +465,8 @@ def _export_semeval(docs: list[Any], out_dir: Path) -> list[Path]:
         for doc in docs
         if not doc.duplicate_of
     ]
-    named.sort(key=lambda d: d.id)
+    rank = {doc_id: i for i, doc_id in enumerate(order or [])}
+    named.sort(key=lambda d: (rank.get(d.id, len(rank)), d.id))
     paths: list[Path] = []
     writers: list[tuple[str, str]] = [
         ("narratives", "subtask-2-predictions.txt"),

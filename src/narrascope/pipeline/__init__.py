@@ -10,4 +10,12 @@ from narrascope.pipeline._core import (
     registry,
 )
 
-__all__ = ["INGEST_ATTRIBUTES", "BaseStage", "Pipeline", "Stage", "StageInfo", "minibatch", "registry"]
+__all__ = [
+    "INGEST_ATTRIBUTES",
+    "BaseStage",
+    "Pipeline",
+    "Stage",
+    "StageInfo",
+    "minibatch",
+    "registry",
+]

@@ -23,10 +23,10 @@ from narrascope.errors import ConfigError, StageError
 __all__ = [
     "INGEST_ATTRIBUTES",
     "BaseStage",
-    "minibatch",
     "Pipeline",
     "Stage",
     "StageInfo",
+    "minibatch",
     "registry",
 ]
 
@@ -191,7 +191,9 @@ class Pipeline:
                 return
             self._account(name, started, upstream_before, clock)
             if not isinstance(doc, Document):
-                raise StageError(f"stage {name!r} returned {type(doc).__name__}, expected a Document")
+                raise StageError(
+                    f"stage {name!r} returned {type(doc).__name__}, expected a Document"
+                )
             doc.stage_versions[name] = stage.version
             yield doc
 

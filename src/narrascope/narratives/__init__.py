@@ -1,0 +1,62 @@
+"""Narratives (SemEval-2025 Task 10 subtasks 2 and 3): which propaganda narratives an article
+advances, the sentences that show it, and a short grounded explanation of the dominant one.
+
+The ``narratives`` stage (registered as ``narrascope.narratives.v1``) fills
+``doc.narratives`` with a :class:`~narrascope.document.NarrativeResult`.
+"""
+
+from narrascope.narratives._evaluate import evaluate, predicted_sets, semeval_lines
+from narrascope.narratives._explain import (
+    MAX_WORDS,
+    explain,
+    llm_explanation,
+    template_explanation,
+    truncate_words,
+)
+from narrascope.narratives._llm import LLMClient, LLMConfig, LLMError
+from narrascope.narratives._model import NarrativeInput, NarrativeModel, decide_labels
+from narrascope.narratives._stage import (
+    MODEL_PATH,
+    NarrativeScores,
+    NarrativeStage,
+    load_model,
+    make_narratives,
+)
+from narrascope.narratives._taxonomy import (
+    DOMAINS,
+    OTHER,
+    Taxonomy,
+    domain_of,
+    enforce_hierarchy,
+    load_taxonomy,
+    parent_of,
+)
+
+__all__ = [
+    "DOMAINS",
+    "MAX_WORDS",
+    "MODEL_PATH",
+    "OTHER",
+    "LLMClient",
+    "LLMConfig",
+    "LLMError",
+    "NarrativeInput",
+    "NarrativeModel",
+    "NarrativeScores",
+    "NarrativeStage",
+    "Taxonomy",
+    "decide_labels",
+    "domain_of",
+    "enforce_hierarchy",
+    "evaluate",
+    "explain",
+    "llm_explanation",
+    "load_model",
+    "load_taxonomy",
+    "make_narratives",
+    "parent_of",
+    "predicted_sets",
+    "semeval_lines",
+    "template_explanation",
+    "truncate_words",
+]

@@ -1,0 +1,202 @@
+"""The ``narratives`` stage: narratives and sub-narratives with evidence and an explanation.
+
+Scores for a batch are computed at once (:meth:`NarrativeStage.predict`) and
+written into the documents separately (:meth:`NarrativeStage.set_annotations`).
+Decision thresholds are the ones cross-validation chose for the article's
+language (a global pair for other languages); the label set is made consistent
+with the taxonomy's hierarchy (:func:`~narrascope.narratives.enforce_hierarchy`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import ClassVar
+
+import joblib
+import numpy as np
+
+from narrascope.document import Document, Evidence, NarrativeLabel, NarrativeResult
+from narrascope.errors import ModelNotFoundError
+from narrascope.narratives._explain import explain
+from narrascope.narratives._llm import LLMClient, LLMConfig
+from narrascope.narratives._model import NarrativeInput, NarrativeModel, decide_labels
+from narrascope.narratives._taxonomy import OTHER, domain_of, parent_of
+from narrascope.pipeline import BaseStage, minibatch, registry
+
+__all__ = ["MODEL_PATH", "NarrativeScores", "NarrativeStage", "load_model", "make_narratives"]
+
+#: The artefact written by ``training/narratives.py``.
+MODEL_PATH: Path = Path(__file__).resolve().parent / "models" / "narratives-v1.joblib"
+
+
+@lru_cache(maxsize=4)
+def load_model(path: Path = MODEL_PATH) -> NarrativeModel:
+    """The trained model (loaded once per process; our own joblib artefact)."""
+    if not Path(path).exists():
+        raise ModelNotFoundError(
+            f"narratives model not found at {path}; run `python training/narratives.py`"
+        )
+    model = joblib.load(path)
+    if not isinstance(model, NarrativeModel):
+        raise ModelNotFoundError(f"{path} does not hold a NarrativeModel")
+    return model
+
+
+@dataclass(slots=True)
+class NarrativeScores:
+    """The model's output for one document, before it is written into it."""
+
+    domain: str
+    probabilities: dict[str, float]
+    narratives: list[str]
+    subnarratives: list[str]
+
+
+class NarrativeStage(BaseStage):
+    """Multi-label narratives per article, evidence sentences, dominant-narrative explanation.
+
+    Parameters
+    ----------
+    model_path : the joblib artefact (default: the bundled model).
+    explainer : ``template`` (offline default) or ``llm`` (OpenAI-compatible endpoint
+        from ``llm_base_url``/``llm_model``/``llm_api_key`` or ``NARRASCOPE_LLM_*``).
+    max_evidence : evidence sentences kept per label (1–3).
+    """
+
+    name: ClassVar[str] = "narratives"
+    version: ClassVar[str] = "1"
+    requires: ClassVar[tuple[str, ...]] = ("sentences", "sentence_vectors")
+    assigns: ClassVar[tuple[str, ...]] = ("narratives",)
+
+    def __init__(
+        self,
+        model_path: Path | str | None = None,
+        explainer: str = "template",
+        max_evidence: int = 3,
+        llm_base_url: str = "",
+        llm_model: str = "",
+        llm_api_key: str = "",
+        llm_timeout: float = 30.0,
+    ) -> None:
+        if explainer not in ("template", "llm"):
+            raise ValueError(f"explainer must be 'template' or 'llm', not {explainer!r}")
+        self.model_path = Path(model_path) if model_path else MODEL_PATH
+        self.explainer = explainer
+        self.max_evidence = max(1, min(3, max_evidence))
+        self.model = load_model(self.model_path)
+        self.client: LLMClient | None = None
+        if explainer == "llm":
+            config = LLMConfig.from_env(
+                base_url=llm_base_url, model=llm_model, api_key=llm_api_key, timeout=llm_timeout
+            )
+            if config is None:
+                raise ValueError("explainer='llm' needs llm_base_url or NARRASCOPE_LLM_BASE_URL")
+            self.client = LLMClient(config)
+
+    # ------------------------------------------------------------------ run
+    def __call__(self, doc: Document) -> Document:
+        self.set_annotations([doc], self.predict([doc]))
+        return doc
+
+    def pipe(self, docs: Iterable[Document], batch_size: int = 32) -> Iterator[Document]:
+        for batch in minibatch(docs, batch_size):
+            self.set_annotations(batch, self.predict(batch))
+            yield from batch
+
+    # -------------------------------------------------------------- predict
+    @staticmethod
+    def _input(doc: Document) -> NarrativeInput:
+        vecs = doc.sentence_vectors
+        if vecs is None:
+            vecs = np.zeros((0, 1), dtype=np.float32)
+        return NarrativeInput(doc.text, vecs)
+
+    def _thresholds(self, language: str) -> tuple[float, float]:
+        per_lang = getattr(self.model, "language_thresholds_", {})
+        return per_lang.get(
+            (language or "").upper(), (self.model.threshold_coarse, self.model.threshold_fine)
+        )
+
+    def predict(self, docs: list[Document]) -> list[NarrativeScores]:
+        """Label probabilities, domain and the thresholded label set of every document."""
+        if not docs:
+            return []
+        inputs = [self._input(d) for d in docs]
+        P = self.model.predict_proba(inputs)
+        domains = self.model.predict_domain(inputs)
+        out = []
+        for doc, row, dom in zip(docs, P, domains, strict=True):
+            tc, tf = self._thresholds(doc.language)
+            nars, subs = decide_labels(self.model.labels_, row, tc, tf)
+            probs = {lab: float(v) for lab, v in zip(self.model.labels_, row, strict=True)}
+            if nars != [OTHER]:
+                dom = domain_of(nars[0])
+            out.append(NarrativeScores(dom, probs, nars, subs))
+        return out
+
+    # ------------------------------------------------------- set_annotations
+    def set_annotations(self, docs: list[Document], scores: list[NarrativeScores]) -> None:
+        """Write labels, evidence, dominant narrative and explanation into each document."""
+        for doc, sc in zip(docs, scores, strict=True):
+            result = NarrativeResult(domain=sc.domain)
+            if sc.narratives == [OTHER]:
+                p_max = max(sc.probabilities.values(), default=0.0)
+                result.labels = [NarrativeLabel(OTHER, "narrative", round(1.0 - p_max, 4))]
+            else:
+                result.labels = self._labels(doc, sc)
+                nar = [lab for lab in result.labels if lab.level == "narrative"]
+                result.dominant = max(nar, key=lambda lab: lab.probability).label
+                subs = [
+                    lab
+                    for lab in result.labels
+                    if lab.level == "subnarrative" and parent_of(lab.label) == result.dominant
+                ]
+                if subs:
+                    result.dominant_sub = max(subs, key=lambda lab: lab.probability).label
+            result.explanation, result.explanation_backend = explain(doc, result, self.client)
+            doc.narratives = result
+
+    def _labels(self, doc: Document, sc: NarrativeScores) -> list[NarrativeLabel]:
+        wanted = list(dict.fromkeys(sc.narratives)) + list(dict.fromkeys(sc.subnarratives))
+        # A "<narrative>: Other" has no head of its own when it is only implied:
+        # it takes its narrative's probability and evidence.
+        scored = [lab if lab in sc.probabilities else parent_of(lab) for lab in wanted]
+        sentences = [s.text for s in doc.sentences]
+        contrib = self.model.sentence_scores(self._input(doc), sentences, scored)
+        labels = []
+        for lab, src, row in zip(wanted, scored, contrib, strict=True):
+            level = "narrative" if lab.count(": ") == 1 else "subnarrative"
+            order = [int(i) for i in np.argsort(-row)[: self.max_evidence] if row[i] > 0]
+            evidence = [
+                Evidence(
+                    doc.sentences[i].start,
+                    doc.sentences[i].end,
+                    doc.sentences[i].text,
+                    round(float(row[i]), 4),
+                    i,
+                )
+                for i in order
+            ]
+            labels.append(
+                NarrativeLabel(lab, level, round(sc.probabilities.get(src, 0.0), 4), evidence)
+            )
+        return labels
+
+
+@registry.stages.register("narrascope.narratives.v1")
+def make_narratives(
+    model_path: str | None = None,
+    explainer: str = "template",
+    max_evidence: int = 3,
+    llm_base_url: str = "",
+    llm_model: str = "",
+    llm_api_key: str = "",
+    llm_timeout: float = 30.0,
+) -> NarrativeStage:
+    """Factory registered in the stage catalogue (parameters come from the pipeline config)."""
+    return NarrativeStage(
+        model_path, explainer, max_evidence, llm_base_url, llm_model, llm_api_key, llm_timeout
+    )
