@@ -24,7 +24,7 @@ from typing import Any, TextIO
 
 from narrascope.config import Config
 from narrascope.document import Document
-from narrascope.pipeline import Pipeline
+from narrascope.pipeline import Pipeline, minibatch
 from narrascope.store import Database
 
 __all__ = ["AnalyzeSummary", "Narrascope", "ProgressHook"]
@@ -165,8 +165,9 @@ class Narrascope:
         total = len(fresh) + len(stale)
         assigns = {name: stage.assigns for name, stage in pipeline.stages}
         batch = self.config.batch_size
-        for start in range(0, len(fresh), batch):
-            docs = list(pipeline.pipe(fresh[start : start + batch], batch_size=batch))
+        # one stream through the pipeline (so NER worker processes start once and stay
+        # busy), stored batch by batch as documents come out of it
+        for docs in minibatch(pipeline.pipe(fresh, batch_size=batch), batch):
             self.db.save_documents(docs, assigns, signatures)
             summary.analysed += len(docs)
             if progress:
@@ -177,8 +178,7 @@ class Narrascope:
         for todo, docs_in in by_todo.items():
             sub = pipeline.subset(todo)
             loaded = self.db.load_documents([d.id for d in docs_in])
-            for start in range(0, len(loaded), batch):
-                docs = list(sub.pipe(loaded[start : start + batch], batch_size=batch))
+            for docs in minibatch(sub.pipe(loaded, batch_size=batch), batch):
                 self.db.save_documents(docs, {n: assigns[n] for n in sub.names})
                 summary.analysed += len(docs)
                 summary.rerun.update({n: len(docs) for n in todo})

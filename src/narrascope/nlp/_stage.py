@@ -92,7 +92,7 @@ class NlpStage(BaseStage):
     requires: ClassVar[tuple[str, ...]] = ("text", "language")
     assigns: ClassVar[tuple[str, ...]] = ("sentences", "tokens", "mentions", "entities")
 
-    def __init__(self, n_process: int | None = None, batch_size: int = 16) -> None:
+    def __init__(self, n_process: int | None = None, batch_size: int = 8) -> None:
         # NER is the slowest step of the whole pipeline: by default it runs in
         # two worker processes (≈1.9× on 2 cores) while later stages run here.
         self.n_process = n_process if n_process is not None else min(os.cpu_count() or 1, 2)
@@ -197,5 +197,5 @@ def _propagate(text: str, mentions: list[Mention], doc: Document) -> list[Mentio
 
 
 @registry.stages.register("narrascope.nlp.v1")
-def make_nlp(n_process: int | None = None, batch_size: int = 16) -> NlpStage:
+def make_nlp(n_process: int | None = None, batch_size: int = 8) -> NlpStage:
     return NlpStage(n_process=n_process, batch_size=batch_size)
