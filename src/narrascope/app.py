@@ -191,7 +191,13 @@ class Narrascope:
 
     # ------------------------------------------------------------------ read
     def documents(self, ids: Iterable[str] | None = None) -> list[Document]:
-        return self.db.load_documents(ids)
+        """Stored documents; for the whole corpus, lone surnames are linked to full names."""
+        docs = self.db.load_documents(ids)
+        if ids is None:
+            from narrascope.nlp import link_corpus_entities
+
+            link_corpus_entities(docs)
+        return docs
 
     def resolve_id(self, prefix: str) -> str:
         """Full article id from a unique prefix (KeyError with a reason otherwise)."""

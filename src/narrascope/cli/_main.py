@@ -59,6 +59,13 @@ class RateColumn(ProgressColumn):
         return Text(f"{speed:.1f} articles/s" if speed else "", style="progress.data.speed")
 
 
+def _link(docs: list[Any]) -> None:
+    """Corpus-level alias linking (imported here: it loads spaCy, which --help must not)."""
+    from narrascope.nlp import link_corpus_entities
+
+    link_corpus_entities(docs)
+
+
 def _fail(message: str, code: int = 1) -> None:
     console.print(f"[bold red]error:[/] {message}", highlight=False, markup=True)
     raise typer.Exit(code)
@@ -196,6 +203,7 @@ def report(
     try:
         database = Database(db)
         docs = database.load_documents()
+        _link(docs)
     except NarrascopeError as exc:
         _fail(str(exc))
     html = render_report(docs, title=title, rejects=database.rejects())
@@ -323,6 +331,7 @@ def export(
         _fail(f"--format {fmt!r}: expected jsonl, csv or semeval")
     try:
         docs = Database(db).load_documents()
+        _link(docs)
     except NarrascopeError as exc:
         _fail(str(exc))
     out_dir.mkdir(parents=True, exist_ok=True)
