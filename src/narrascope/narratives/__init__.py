@@ -8,12 +8,14 @@ The ``narratives`` stage (registered as ``narrascope.narratives.v1``) fills
 from narrascope.narratives._evaluate import evaluate, predicted_sets, semeval_lines
 from narrascope.narratives._explain import (
     MAX_WORDS,
+    ChatClient,
     explain,
     llm_explanation,
     template_explanation,
     truncate_words,
 )
 from narrascope.narratives._llm import LLMClient, LLMConfig, LLMError
+from narrascope.narratives._local import GGUF_SHA256, LocalLLMClient, assemble_gguf, bundled_parts
 from narrascope.narratives._model import NarrativeInput, NarrativeModel, decide_labels
 from narrascope.narratives._stage import (
     MODEL_PATH,
@@ -34,17 +36,22 @@ from narrascope.narratives._taxonomy import (
 
 __all__ = [
     "DOMAINS",
+    "GGUF_SHA256",
     "MAX_WORDS",
     "MODEL_PATH",
     "OTHER",
+    "ChatClient",
     "LLMClient",
     "LLMConfig",
     "LLMError",
+    "LocalLLMClient",
     "NarrativeInput",
     "NarrativeModel",
     "NarrativeScores",
     "NarrativeStage",
     "Taxonomy",
+    "assemble_gguf",
+    "bundled_parts",
     "decide_labels",
     "domain_of",
     "enforce_hierarchy",

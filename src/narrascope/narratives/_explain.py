@@ -11,12 +11,20 @@ back to the template when the endpoint fails.
 from __future__ import annotations
 
 import re
+from typing import Protocol
 
 from narrascope.document import Document, NarrativeResult
-from narrascope.narratives._llm import LLMClient, LLMError
+from narrascope.narratives._llm import LLMError
 from narrascope.narratives._taxonomy import OTHER, load_taxonomy
 
-__all__ = ["MAX_WORDS", "explain", "llm_explanation", "template_explanation", "truncate_words"]
+__all__ = [
+    "MAX_WORDS",
+    "ChatClient",
+    "explain",
+    "llm_explanation",
+    "template_explanation",
+    "truncate_words",
+]
 
 MAX_WORDS = 80
 _QUOTE_WORDS = 28
@@ -116,7 +124,13 @@ def template_explanation(doc: Document, result: NarrativeResult) -> str:
     return truncate_words(" ".join(parts))
 
 
-def llm_explanation(doc: Document, result: NarrativeResult, client: LLMClient) -> str:
+class ChatClient(Protocol):
+    """What an explainer backend offers: the OpenAI-compatible client or the local model."""
+
+    def chat(self, messages: list[dict[str, str]]) -> str: ...
+
+
+def llm_explanation(doc: Document, result: NarrativeResult, client: ChatClient) -> str:
     """Ask the endpoint for an explanation grounded in the evidence; ≤ 80 words."""
     tax = load_taxonomy()
     evidence = [
@@ -146,12 +160,15 @@ def llm_explanation(doc: Document, result: NarrativeResult, client: LLMClient) -
 
 
 def explain(
-    doc: Document, result: NarrativeResult, client: LLMClient | None = None
+    doc: Document,
+    result: NarrativeResult,
+    client: ChatClient | None = None,
+    backend: str = "llm",
 ) -> tuple[str, str]:
-    """``(explanation, backend)``: the LLM's if it answers, else the template's."""
+    """``(explanation, backend)``: the model's if it answers, else the template's."""
     if client is not None and result.dominant != OTHER:
         try:
-            return llm_explanation(doc, result, client), "llm"
+            return llm_explanation(doc, result, client), backend
         except LLMError:
-            return template_explanation(doc, result), "template (llm unavailable)"
+            return template_explanation(doc, result), f"template ({backend} unavailable)"
     return template_explanation(doc, result), "template"

@@ -20,8 +20,9 @@ import numpy as np
 
 from narrascope.document import Document, Evidence, NarrativeLabel, NarrativeResult
 from narrascope.errors import ModelNotFoundError
-from narrascope.narratives._explain import explain
+from narrascope.narratives._explain import ChatClient, explain
 from narrascope.narratives._llm import LLMClient, LLMConfig
+from narrascope.narratives._local import LocalLLMClient
 from narrascope.narratives._model import NarrativeInput, NarrativeModel, decide_labels
 from narrascope.narratives._taxonomy import OTHER, domain_of, parent_of
 from narrascope.pipeline import BaseStage, minibatch, registry
@@ -80,14 +81,17 @@ class NarrativeStage(BaseStage):
         llm_model: str = "",
         llm_api_key: str = "",
         llm_timeout: float = 30.0,
+        local_model_path: str = "",
     ) -> None:
-        if explainer not in ("template", "llm"):
-            raise ValueError(f"explainer must be 'template' or 'llm', not {explainer!r}")
+        if explainer not in ("template", "llm", "local"):
+            raise ValueError(f"explainer must be 'template', 'llm' or 'local', not {explainer!r}")
         self.model_path = Path(model_path) if model_path else MODEL_PATH
         self.explainer = explainer
         self.max_evidence = max(1, min(3, max_evidence))
         self.model = load_model(self.model_path)
-        self.client: LLMClient | None = None
+        self.client: ChatClient | None = None
+        if explainer == "local":
+            self.client = LocalLLMClient(local_model_path or None)
         if explainer == "llm":
             config = LLMConfig.from_env(
                 base_url=llm_base_url, model=llm_model, api_key=llm_api_key, timeout=llm_timeout
@@ -156,7 +160,9 @@ class NarrativeStage(BaseStage):
                 ]
                 if subs:
                     result.dominant_sub = max(subs, key=lambda lab: lab.probability).label
-            result.explanation, result.explanation_backend = explain(doc, result, self.client)
+            result.explanation, result.explanation_backend = explain(
+                doc, result, self.client, backend=self.explainer
+            )
             doc.narratives = result
 
     def _labels(self, doc: Document, sc: NarrativeScores) -> list[NarrativeLabel]:
@@ -195,8 +201,16 @@ def make_narratives(
     llm_model: str = "",
     llm_api_key: str = "",
     llm_timeout: float = 30.0,
+    local_model_path: str = "",
 ) -> NarrativeStage:
     """Factory registered in the stage catalogue (parameters come from the pipeline config)."""
     return NarrativeStage(
-        model_path, explainer, max_evidence, llm_base_url, llm_model, llm_api_key, llm_timeout
+        model_path,
+        explainer,
+        max_evidence,
+        llm_base_url,
+        llm_model,
+        llm_api_key,
+        llm_timeout,
+        local_model_path,
     )
