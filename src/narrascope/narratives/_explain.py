@@ -143,10 +143,13 @@ def llm_explanation(doc: Document, result: NarrativeResult, client: ChatClient) 
     prompt = (
         f"Dominant narrative: {result.dominant} — {tax.descriptions.get(result.dominant, '')}\n"
         f"Sub-narrative: {result.dominant_sub or 'none'}\n"
-        f"Blamed: {', '.join(blamed) or 'unknown'}; praised: {', '.join(praised) or 'unknown'}\n"
-        "Evidence sentences:\n" + "\n".join(f"- {e}" for e in evidence) + "\n\n"
-        f"Title and start of the article:\n{doc.text[:1500]}\n\n"
-        "In at most 60 words, explain why this article advances the dominant narrative: "
+        + (f"Blamed: {', '.join(blamed)}\n" if blamed else "")
+        + (f"Praised: {', '.join(praised)}\n" if praised else "")
+        + "Evidence sentences:\n"
+        + "\n".join(f"- {e}" for e in evidence)
+        + "\n\n"
+        + f"Title and start of the article:\n{doc.text[:1500]}\n\n"
+        + "In at most 60 words, explain why this article advances the dominant narrative: "
         "say who is blamed or praised and quote or paraphrase the evidence. Plain text only."
     )
     messages = [
