@@ -23,11 +23,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import ClassVar
 
-import joblib
 import numpy as np
 
+from narrascope.artefacts import load_artefact
 from narrascope.document import Document, Evidence, Framing, RoleScore
-from narrascope.errors import ModelNotFoundError
 from narrascope.framing._features import mention_features
 from narrascope.framing._model import FINE_ROLES, FramingModel, RolePrediction
 from narrascope.pipeline import BaseStage, minibatch, registry
@@ -44,14 +43,7 @@ _ROLE_LABELS = frozenset({"PERSON", "ORG", "GPE", "NORP", "LOC"})
 @lru_cache(maxsize=4)
 def load_model(path: Path = MODEL_PATH) -> FramingModel:
     """The trained model (loaded once per process; our own joblib artefact)."""
-    if not Path(path).exists():
-        raise ModelNotFoundError(
-            f"framing model not found at {path}; run `python training/framing.py` to train it"
-        )
-    model = joblib.load(path)
-    if not isinstance(model, FramingModel):
-        raise ModelNotFoundError(f"{path} does not hold a FramingModel")
-    return model
+    return load_artefact(path, FramingModel, "framing")
 
 
 @dataclass(slots=True)

@@ -15,11 +15,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import ClassVar
 
-import joblib
 import numpy as np
 
+from narrascope.artefacts import load_artefact
 from narrascope.document import Document, Evidence, NarrativeLabel, NarrativeResult
-from narrascope.errors import ModelNotFoundError
 from narrascope.narratives._explain import ChatClient, explain
 from narrascope.narratives._llm import LLMClient, LLMConfig
 from narrascope.narratives._local import LocalLLMClient
@@ -36,14 +35,7 @@ MODEL_PATH: Path = Path(__file__).resolve().parent / "models" / "narratives-v1.j
 @lru_cache(maxsize=4)
 def load_model(path: Path = MODEL_PATH) -> NarrativeModel:
     """The trained model (loaded once per process; our own joblib artefact)."""
-    if not Path(path).exists():
-        raise ModelNotFoundError(
-            f"narratives model not found at {path}; run `python training/narratives.py`"
-        )
-    model = joblib.load(path)
-    if not isinstance(model, NarrativeModel):
-        raise ModelNotFoundError(f"{path} does not hold a NarrativeModel")
-    return model
+    return load_artefact(path, NarrativeModel, "narratives")
 
 
 @dataclass(slots=True)

@@ -25,13 +25,9 @@ MODEL_PATH = Path(__file__).parent / "models" / "techniques.joblib"
 @lru_cache(maxsize=4)
 def load_models(path: Path = MODEL_PATH) -> dict[str, Any]:
     """The shipped detector and classifier (our own joblib artefact, written by training/)."""
-    import joblib
+    from narrascope.artefacts import load_artefact
 
-    if not path.exists():
-        raise FileNotFoundError(
-            f"techniques model not found at {path}; run training/techniques.py --save"
-        )
-    return joblib.load(path)
+    return load_artefact(path, dict, "techniques")  # type: ignore[no-any-return]
 
 
 class TechniqueStage(BaseStage):
