@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from narrascope.document import Document
+from narrascope.document import Document as _Document
 from narrascope.nlp._aliases import (
     link_corpus_entities,
     load_gazetteer,
@@ -60,12 +60,12 @@ def process_many(
     *,
     ids: Sequence[str] | None = None,
     embeddings: bool = True,
-) -> list[Document]:
+) -> list[_Document]:
     """Run the ``nlp`` (and ``embeddings``) stages over raw texts, verbatim."""
     langs = list(languages) if languages is not None else ["en"] * len(texts)
     doc_ids = list(ids) if ids is not None else [str(i) for i in range(len(texts))]
     docs = [
-        Document(id=doc_id, text=text, language=lang)
+        _Document(id=doc_id, text=text, language=lang)
         for doc_id, text, lang in zip(doc_ids, texts, langs, strict=True)
     ]
     docs = list(NlpStage(n_process=1 if len(docs) < 16 else None).pipe(docs))
@@ -76,6 +76,6 @@ def process_many(
     return docs
 
 
-def process(text: str, language: str = "en", *, embeddings: bool = True) -> Document:
+def process(text: str, language: str = "en", *, embeddings: bool = True) -> _Document:
     """``process_many`` for one text."""
     return process_many([text], [language], embeddings=embeddings)[0]
