@@ -138,9 +138,10 @@ def test_stage_in_pipeline_on_nlp_tokens() -> None:
     from narrascope.nlp import NlpStage
     from narrascope.pipeline import Pipeline
 
-    pipeline = Pipeline([("nlp", NlpStage(n_process=1)), ("techniques", TechniqueStage())])
+    stage = TechniqueStage()
+    pipeline = Pipeline([("nlp", NlpStage(n_process=1)), ("techniques", stage)])
     out = pipeline(Document(id="p", text=ARTICLE, language="en"))
-    assert out.stage_versions["techniques"] == TechniqueStage.version
+    assert out.stage_versions["techniques"] == stage.version
     expected = TechniqueStage().predict(prepare_document(ARTICLE))
     assert [(s.start, s.end, s.technique) for s in out.techniques] == [
         (s.start, s.end, s.technique) for s in expected

@@ -25,7 +25,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from narrascope.artefacts import load_artefact
+from narrascope.artefacts import artefact_version, load_artefact
 from narrascope.document import Document, Evidence, Framing, RoleScore
 from narrascope.framing._features import mention_features
 from narrascope.framing._model import FINE_ROLES, FramingModel, RolePrediction
@@ -69,7 +69,7 @@ class FramingStage(BaseStage):
     """
 
     name: ClassVar[str] = "framing"
-    version: ClassVar[str] = "1"
+    version: str = "1"  # replaced per instance by artefact_version()
     requires: ClassVar[tuple[str, ...]] = ("sentences", "tokens", "mentions", "entities")
     assigns: ClassVar[tuple[str, ...]] = ("framings",)
 
@@ -87,6 +87,15 @@ class FramingStage(BaseStage):
         self.per_mention = per_mention
         self.max_evidence = max_evidence
         self.model = load_model(self.model_path)
+        # the stored results are stale whenever the artefact or a setting changes
+        self.version = artefact_version(
+            "1",
+            self.model_path,
+            min_probability=min_probability,
+            min_mentions=min_mentions,
+            per_mention=per_mention,
+            max_evidence=max_evidence,
+        )
 
     # ------------------------------------------------------------------ run
     def __call__(self, doc: Document) -> Document:

@@ -17,7 +17,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from narrascope.artefacts import load_artefact
+from narrascope.artefacts import artefact_version, load_artefact
 from narrascope.document import Document, Evidence, NarrativeLabel, NarrativeResult
 from narrascope.narratives._explain import ChatClient, explain
 from narrascope.narratives._llm import LLMClient, LLMConfig
@@ -60,7 +60,7 @@ class NarrativeStage(BaseStage):
     """
 
     name: ClassVar[str] = "narratives"
-    version: ClassVar[str] = "1"
+    version: str = "1"  # replaced per instance by artefact_version()
     requires: ClassVar[tuple[str, ...]] = ("sentences", "sentence_vectors")
     assigns: ClassVar[tuple[str, ...]] = ("narratives",)
 
@@ -81,6 +81,10 @@ class NarrativeStage(BaseStage):
         self.explainer = explainer
         self.max_evidence = max(1, min(3, max_evidence))
         self.model = load_model(self.model_path)
+        # the stored results are stale whenever the artefact or a setting changes
+        self.version = artefact_version(
+            "1", self.model_path, explainer=explainer, max_evidence=self.max_evidence
+        )
         self.client: ChatClient | None = None
         if explainer == "local":
             self.client = LocalLLMClient(local_model_path or None)

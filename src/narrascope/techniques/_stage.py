@@ -14,6 +14,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from narrascope.artefacts import artefact_version
 from narrascope.document import Document, TechniqueSpan
 from narrascope.pipeline import BaseStage, registry
 
@@ -38,7 +39,7 @@ class TechniqueStage(BaseStage):
     """
 
     name: ClassVar[str] = "techniques"
-    version: ClassVar[str] = "1"
+    version: str = "1"  # replaced per instance by artefact_version()
     requires: ClassVar[tuple[str, ...]] = ("sentences", "tokens")
     assigns: ClassVar[tuple[str, ...]] = ("techniques",)
 
@@ -53,6 +54,14 @@ class TechniqueStage(BaseStage):
         self.threshold = threshold
         self.extend_threshold = extend_threshold
         self.second_label = second_label
+        # the stored results are stale whenever the artefact or a setting changes
+        self.version = artefact_version(
+            "1",
+            self.model_path,
+            threshold=threshold,
+            extend_threshold=extend_threshold,
+            second_label=second_label,
+        )
 
     def predict(self, doc: Document) -> list[TechniqueSpan]:
         """Technique spans for one document (no side effects on ``doc``)."""
