@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -14,7 +15,11 @@ BAD_JSONL = '{"title": "Ok", "text": "Fine article text about the summit."}\nnot
 
 def _run(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
     result = subprocess.run(
-        [sys.executable, "-m", "narrascope", *args], capture_output=True, text=True, timeout=600
+        [sys.executable, "-m", "narrascope", *args],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={**os.environ, "COLUMNS": "250"},  # wide enough that Rich never folds a path
     )
     if check and result.returncode != 0:
         raise AssertionError(f"exit {result.returncode}\n{result.stdout}\n{result.stderr}")
@@ -102,6 +107,19 @@ def test_fatal_errors_exit_non_zero_with_a_message(tmp_path: Path) -> None:
         "analyze", str(tmp_path), "--db", str(tmp_path / "x.db"), "--stages", "nope", check=False
     )
     assert result.returncode != 0 and "unknown stage 'nope'" in result.stderr
+    (tmp_path / "empty.txt").write_bytes(b"")
+    result = _run(
+        "analyze",
+        str(tmp_path / "empty.txt"),
+        str(tmp_path / "missing.txt"),
+        "--db",
+        str(tmp_path / "x.db"),
+        "--stages",
+        "nlp",
+        check=False,
+    )
+    assert result.returncode == 2 and "all 2 inputs were rejected" in result.stderr
+    assert "empty.txt" in result.stderr and "missing.txt" in result.stderr
     result = _run("show", "doesnotexist", "--db", str(tmp_path / "x.db"), check=False)
     assert result.returncode != 0 and "no article with id" in result.stderr
     result = _run("export", "--db", str(tmp_path / "x.db"), "--format", "xml", check=False)

@@ -160,8 +160,11 @@ def analyze(
             )
         except NarrascopeError as exc:
             _fail(str(exc))
+    nothing_read = summary.ingested == 0 and bool(summary.rejected)
     if json_out:
         out.print_json(data={**summary.as_dict(), "rejects": summary.rejected})
+        if nothing_read:
+            raise typer.Exit(2)
         return
     table = Table(title=f"narrascope analyze → {db}", show_header=False)
     rows = [
@@ -181,11 +184,13 @@ def analyze(
     console.print(table)
     if summary.rejected:
         rej = Table(title="Rejected inputs")
-        rej.add_column("source")
-        rej.add_column("reason")
+        rej.add_column("source", overflow="fold")  # a path is never cut short
+        rej.add_column("reason", overflow="fold")
         for source, reason in summary.rejected:
             rej.add_row(Text(source), Text(reason))
         console.print(rej)
+    if nothing_read:
+        _fail(f"nothing to analyse: all {len(summary.rejected)} inputs were rejected", code=2)
 
 
 @app.command()
