@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import json
-import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
+
+from narrascope.cli._eval_common import JsonOption, LangOption, run_evaluation
 
 __all__ = ["eval_framing"]
 
@@ -22,9 +22,7 @@ def eval_framing(
             "or the shared layout (raw-documents/LANG + labels/LANG, with --lang)."
         ),
     ],
-    lang: Annotated[
-        str | None, typer.Option(help="Language folder, e.g. EN (needed for the shared layout).")
-    ] = None,
+    lang: LangOption = None,
     mode: Annotated[
         str,
         typer.Option(
@@ -32,7 +30,7 @@ def eval_framing(
             "alias merging, scored on the gold mentions it finds."
         ),
     ] = "given",
-    json_out: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    json_out: JsonOption = False,
 ) -> None:
     """Exact-match ratio, main-role accuracy and micro P/R/F1 of the framing stage."""
     from narrascope.errors import NarrascopeError
@@ -41,13 +39,10 @@ def eval_framing(
     if mode not in ("given", "e2e"):
         Console(stderr=True).print(f"[bold red]error:[/] --mode {mode!r}: expected given or e2e")
         raise typer.Exit(2)
-    try:
-        scores = evaluate(gold, lang=lang, mode=mode)
-    except (FileNotFoundError, NarrascopeError) as exc:
-        Console(stderr=True).print(f"[bold red]error:[/] {exc}")
-        raise typer.Exit(1) from exc
-    if json_out:
-        sys.stdout.write(json.dumps(scores, sort_keys=True) + "\n")
+    scores = run_evaluation(
+        lambda: evaluate(gold, lang=lang, mode=mode), json_out, (FileNotFoundError, NarrascopeError)
+    )
+    if scores is None:
         return
     table = Table(title=f"Entity framing, {mode} mentions{' (' + lang + ')' if lang else ''}")
     table.add_column("metric")

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import json
-import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
+
+from narrascope.cli._eval_common import JsonOption, LangOption, run_evaluation
 
 __all__ = ["eval_narratives"]
 
@@ -22,22 +22,17 @@ def eval_narratives(
             "or the shared layout (raw-documents/LANG + labels/LANG, with --lang)."
         ),
     ],
-    lang: Annotated[
-        str | None, typer.Option(help="Language folder, e.g. EN (needed for the shared layout).")
-    ] = None,
-    json_out: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    lang: LangOption = None,
+    json_out: JsonOption = False,
 ) -> None:
     """F1 fine/coarse (samples-averaged), per-label P/R/F1 and an explanation-similarity proxy."""
     from narrascope.errors import NarrascopeError
     from narrascope.narratives import evaluate
 
-    try:
-        scores = evaluate(gold, lang=lang)
-    except (FileNotFoundError, NarrascopeError) as exc:
-        Console(stderr=True).print(f"[bold red]error:[/] {exc}")
-        raise typer.Exit(1) from exc
-    if json_out:
-        sys.stdout.write(json.dumps(scores, sort_keys=True) + "\n")
+    scores = run_evaluation(
+        lambda: evaluate(gold, lang=lang), json_out, (FileNotFoundError, NarrascopeError)
+    )
+    if scores is None:
         return
     console = Console()
     summary = Table(title=f"Narratives — {gold}{' ' + lang if lang else ''}")

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import json
-import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
+
+from narrascope.cli._eval_common import JsonOption, run_evaluation
 
 __all__ = ["eval_techniques"]
 
@@ -23,18 +23,13 @@ def eval_techniques(
             "whatever the split prefix."
         ),
     ],
-    json_out: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    json_out: JsonOption = False,
 ) -> None:
     """Span identification P/R/F1 (partial-overlap credit) and technique micro-F1 on gold spans."""
     from narrascope.techniques import evaluate
 
-    try:
-        scores = evaluate(gold)
-    except (FileNotFoundError, ValueError) as exc:
-        Console(stderr=True).print(f"[bold red]error:[/] {exc}")
-        raise typer.Exit(1) from exc
-    if json_out:
-        sys.stdout.write(json.dumps(scores, sort_keys=True) + "\n")
+    scores = run_evaluation(lambda: evaluate(gold), json_out)
+    if scores is None:
         return
     table = Table(title=f"Persuasion techniques — {gold}")
     table.add_column("metric")
