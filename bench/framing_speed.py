@@ -2,9 +2,12 @@
 
 Runs the ``nlp`` stage (not timed) over the unlabeled SemEval-2025 test articles
 (English by default), then times model loading and ``FramingStage.pipe`` alone,
-single-threaded::
+single-threaded; ``--backend probe`` times the local-LLM probe instead (needs the
+``local-llm`` extra; ``--threads`` llama.cpp threads, default 2, as on the laptop
+this targets)::
 
     OMP_NUM_THREADS=1 .venv/bin/python bench/framing_speed.py [--lang EN] [--limit 100]
+    .venv/bin/python bench/framing_speed.py --backend probe --limit 10 --threads 2
 """
 
 from __future__ import annotations
@@ -12,12 +15,13 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import time
 from pathlib import Path
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
-from narrascope.framing import MODEL_PATH, FramingStage, load_model
+from narrascope.framing import MODEL_PATH, PROBE_PATH, FramingStage, ProbeFramingStage, load_model
 from narrascope.nlp import process_many
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "semeval2025-task10"
@@ -27,14 +31,23 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--lang", default="EN")
     ap.add_argument("--limit", type=int, default=100)
+    ap.add_argument("--backend", choices=("lexical", "probe"), default="lexical")
+    ap.add_argument("--threads", type=int, default=2, help="llama.cpp threads (probe)")
     args = ap.parse_args()
     paths = sorted((DATA / "unlabeled-test" / "raw-documents" / args.lang).glob("*.txt"))
     paths = paths[: args.limit]
     texts = [p.read_text(encoding="utf-8") for p in paths]
     docs = process_many(texts, [args.lang.lower()] * len(texts), embeddings=False)
     t0 = time.perf_counter()
-    load_model()
-    stage = FramingStage()
+    if args.backend == "probe":
+        from narrascope.framing._probe import LlamaRoleProbe
+
+        stage: FramingStage = ProbeFramingStage(probe=LlamaRoleProbe(n_threads=args.threads))
+        model_path = PROBE_PATH
+    else:
+        load_model()
+        stage = FramingStage()
+        model_path = MODEL_PATH
     load_s = time.perf_counter() - t0
     t0 = time.perf_counter()
     docs = list(stage.pipe(docs))
@@ -44,12 +57,14 @@ def main() -> None:
     print(
         json.dumps(
             {
+                "backend": args.backend,
                 "articles": len(docs),
                 "mentions": n_mentions,
                 "entities_with_role": n_framed,
                 "model_load_s": round(load_s, 2),
                 "ms_per_article": round(1000 * run_s / max(len(docs), 1), 1),
-                "model_mb": round(MODEL_PATH.stat().st_size / 1e6, 2),
+                "model_mb": round(model_path.stat().st_size / 1e6, 3),
+                "max_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e3),
             }
         )
     )

