@@ -124,7 +124,7 @@ GAP_NOTE = [
     'entity on" approach (side x gold narratives 0.694; side x the gold roles of the other',
     "entities in the article 0.749) — stance by side cannot reach the floor. The best result is",
     "the **local-LLM probe** (`PROBE_CARD.md`, backend `narrascope.framing.probe.v1`): main-role",
-    "accuracy 0.808, EMR 0.257, micro F1 0.326 at ~13 s per article; stacking this model's",
+    "accuracy 0.808, EMR 0.277, micro F1 0.311 at ~13 s per article; stacking this model's",
     "probabilities onto it adds nothing (0.80). Closing the rest needs a larger instruction",
     "model or a GPU fine-tune of an entity-marked multilingual encoder (XLM-R) exported to ONNX.",
     "",
