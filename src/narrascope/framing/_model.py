@@ -39,7 +39,15 @@ def _valence(text: str) -> tuple[float, float, float]:
     return sc["neg"], sc["pos"], sc["compound"]
 
 
-__all__ = ["FINE_ROLES", "MAIN_ROLES", "FramingModel", "RolePrediction", "load_taxonomy"]
+__all__ = [
+    "FINE_ORDER",
+    "FINE_ROLES",
+    "MAIN_ROLES",
+    "FramingModel",
+    "RolePrediction",
+    "load_taxonomy",
+    "role_predictions",
+]
 
 MAIN_ROLES: tuple[str, ...] = ("Antagonist", "Innocent", "Protagonist")
 
@@ -82,6 +90,40 @@ class RolePrediction:
     main_probability: float
     main_distribution: dict[str, float]
     fine_roles: list[tuple[str, float]]
+
+
+#: Fine roles in the column order of fine-role score matrices.
+FINE_ORDER: tuple[str, ...] = tuple(fine for fines in FINE_ROLES.values() for fine in fines)
+
+
+def role_predictions(
+    main_p: np.ndarray, classes: np.ndarray, fine_p: np.ndarray, fine_threshold: float
+) -> list[RolePrediction]:
+    """Per row: the most likely main role, and the fine roles of *that* main role only.
+
+    ``fine_p`` has one column per :data:`FINE_ORDER` role (independent one-vs-rest
+    scores); they are renormalised over the chosen main role's roles, the best is
+    kept, and so is any other reaching ``fine_threshold`` x the best. Shared by
+    every framing head so the two levels can never disagree.
+    """
+    col = {fine: j for j, fine in enumerate(FINE_ORDER)}
+    out: list[RolePrediction] = []
+    for i in range(len(main_p)):
+        k = int(np.argmax(main_p[i]))
+        main = str(classes[k])
+        dist = {str(c): float(p) for c, p in zip(classes, main_p[i], strict=True)}
+        allowed = FINE_ROLES[main]
+        scores = np.array([fine_p[i, col[f]] for f in allowed], dtype=np.float64)
+        probs = scores / (float(scores.sum()) or 1.0)
+        order = np.argsort(-probs)
+        best = float(probs[order[0]])
+        fines = [
+            (allowed[j], float(probs[j]))
+            for j in order
+            if j == order[0] or probs[j] >= fine_threshold * best
+        ]
+        out.append(RolePrediction(main, float(main_p[i, k]), dist, fines))
+    return out
 
 
 #: (field, analyzer, ngram_range, max_features) of each vectoriser
@@ -245,33 +287,16 @@ class FramingModel(ClassifierMixin, BaseEstimator):
         if len(X) == 0:
             return []
         Z = self._transform(X)
-        main_p = self.main_model_.predict_proba(Z)
-        fine_p = self._fine_matrix(Z)
-        names = [fine for fines in FINE_ROLES.values() for fine in fines]
-        col = {fine: i for i, fine in enumerate(names)}
-        out: list[RolePrediction] = []
-        for i in range(len(X)):
-            k = int(np.argmax(main_p[i]))
-            main = str(self.classes_[k])
-            dist = {str(c): float(p) for c, p in zip(self.classes_, main_p[i], strict=True)}
-            allowed = FINE_ROLES[main]
-            scores = np.array([fine_p[i, col[f]] for f in allowed])
-            total = float(scores.sum()) or 1.0
-            probs = scores / total
-            order = np.argsort(-probs)
-            best = float(probs[order[0]])
-            fines = [
-                (allowed[j], float(probs[j]))
-                for j in order
-                if j == order[0] or probs[j] >= self.fine_threshold * best
-            ]
-            out.append(RolePrediction(main, float(main_p[i, k]), dist, fines))
-        return out
+        return role_predictions(
+            self.main_model_.predict_proba(Z),
+            self.classes_,
+            self._fine_matrix(Z),
+            self.fine_threshold,
+        )
 
     def _fine_matrix(self, Z: sp.csr_matrix) -> np.ndarray:
-        names = [fine for fines in FINE_ROLES.values() for fine in fines]
-        out = np.zeros((Z.shape[0], len(names)), dtype=np.float64)
-        for j, fine in enumerate(names):
+        out = np.zeros((Z.shape[0], len(FINE_ORDER)), dtype=np.float64)
+        for j, fine in enumerate(FINE_ORDER):
             model = self.fine_models_[fine]
             if isinstance(model, str):
                 out[:, j] = 1.0 if model == "yes" else 1e-6

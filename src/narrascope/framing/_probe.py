@@ -42,7 +42,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from narrascope.artefacts import artefact_version, load_artefact
 from narrascope.document import Document
-from narrascope.framing._model import FINE_ROLES, RolePrediction
+from narrascope.framing._model import FINE_ORDER, FINE_ROLES, RolePrediction, role_predictions
 from narrascope.framing._stage import FramingStage, MentionScores
 from narrascope.pipeline import registry
 
@@ -312,33 +312,13 @@ class ProbeFramingModel(ClassifierMixin, BaseEstimator):
         if len(X) == 0:
             return []
         Z = self.scaler_.transform(np.asarray(X, np.float64))
-        main_p = self.main_model_.predict_proba(Z)
-        out: list[RolePrediction] = []
-        fine_p = {
-            fine: (m.predict_proba(Z)[:, 1] if isinstance(m, LogisticRegression) else None)
-            for fine, m in self.fine_models_.items()
-        }
-        for i in range(len(Z)):
-            k = int(np.argmax(main_p[i]))
-            main = str(self.classes_[k])
-            dist = {str(c): float(p) for c, p in zip(self.classes_, main_p[i], strict=True)}
-            allowed = FINE_ROLES[main]
-            scores = np.array(
-                [
-                    float(fine_p[f][i]) if fine_p[f] is not None else float(self.fine_models_[f])  # type: ignore[index,arg-type]
-                    for f in allowed
-                ]
-            )
-            probs = scores / (float(scores.sum()) or 1.0)
-            order = np.argsort(-probs)
-            best = float(probs[order[0]])
-            fines = [
-                (allowed[j], float(probs[j]))
-                for j in order
-                if j == order[0] or probs[j] >= self.fine_threshold * best
-            ]
-            out.append(RolePrediction(main, float(main_p[i, k]), dist, fines))
-        return out
+        fine_p = np.zeros((len(Z), len(FINE_ORDER)), dtype=np.float64)
+        for j, fine in enumerate(FINE_ORDER):
+            m = self.fine_models_[fine]
+            fine_p[:, j] = m.predict_proba(Z)[:, 1] if isinstance(m, LogisticRegression) else m
+        return role_predictions(
+            self.main_model_.predict_proba(Z), self.classes_, fine_p, self.fine_threshold
+        )
 
     def explain(self, x: np.ndarray, top: int = 5) -> list[tuple[str, float]]:
         """The role words whose (scaled) log-probability pushed ``x`` most towards its role.
