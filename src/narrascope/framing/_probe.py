@@ -31,7 +31,7 @@ import re
 from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, ClassVar, Protocol
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
@@ -39,7 +39,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils.validation import check_is_fitted
 
-from narrascope.artefacts import artefact_version, load_artefact
+from narrascope.artefacts import load_artefact
 from narrascope.document import Document
 from narrascope.framing._model import FINE_ORDER, FINE_ROLES, RolePrediction, role_predictions
 from narrascope.framing._stage import FramingStage, MentionScores
@@ -334,6 +334,9 @@ class ProbeFramingStage(FramingStage):
     fake); by default the bundled model is loaded on first use.
     """
 
+    default_path: ClassVar[Path] = PROBE_PATH
+    version_base: ClassVar[str] = "probe-1"
+
     def __init__(
         self,
         head_path: Path | str | None = None,
@@ -345,23 +348,13 @@ class ProbeFramingStage(FramingStage):
         per_mention: bool = True,
         max_evidence: int = 3,
     ) -> None:
-        self.model_path = Path(head_path) if head_path else PROBE_PATH
-        self.min_probability = min_probability
-        self.min_mentions = min_mentions
-        self.per_mention = per_mention
-        self.max_evidence = max_evidence
-        self.head = load_head(self.model_path)
         self._probe = probe
         self._gguf = model_path
         self._n_threads = n_threads
-        self.version = artefact_version(
-            "probe-1",
-            self.model_path,
-            min_probability=min_probability,
-            min_mentions=min_mentions,
-            per_mention=per_mention,
-            max_evidence=max_evidence,
-        )
+        super().__init__(head_path, min_probability, min_mentions, per_mention, max_evidence)
+
+    def _load(self, path: Path) -> None:
+        self.head = load_head(path)
 
     @property
     def probe(self) -> RoleProbe:

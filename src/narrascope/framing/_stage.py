@@ -73,6 +73,10 @@ class FramingStage(BaseStage):
     requires: ClassVar[tuple[str, ...]] = ("sentences", "tokens", "mentions", "entities")
     assigns: ClassVar[tuple[str, ...]] = ("framings",)
 
+    #: the artefact used when no path is given, and the code part of the version
+    default_path: ClassVar[Path] = MODEL_PATH
+    version_base: ClassVar[str] = "1"
+
     def __init__(
         self,
         model_path: Path | str | None = None,
@@ -81,21 +85,25 @@ class FramingStage(BaseStage):
         per_mention: bool = True,
         max_evidence: int = 3,
     ) -> None:
-        self.model_path = Path(model_path) if model_path else MODEL_PATH
+        self.model_path = Path(model_path) if model_path else self.default_path
         self.min_probability = min_probability
         self.min_mentions = min_mentions
         self.per_mention = per_mention
         self.max_evidence = max_evidence
-        self.model = load_model(self.model_path)
+        self._load(self.model_path)
         # the stored results are stale whenever the artefact or a setting changes
         self.version = artefact_version(
-            "1",
+            self.version_base,
             self.model_path,
             min_probability=min_probability,
             min_mentions=min_mentions,
             per_mention=per_mention,
             max_evidence=max_evidence,
         )
+
+    def _load(self, path: Path) -> None:
+        """Load the artefact (subclasses with another model override this)."""
+        self.model = load_model(path)
 
     # ------------------------------------------------------------------ run
     def __call__(self, doc: Document) -> Document:
