@@ -36,3 +36,23 @@ def write_corpus(root: Path) -> Path:
     (root / "pravda-front" / "warmongers.txt").write_text(PRO_KREMLIN_ARTICLE, encoding="utf-8")
     (root / "green-times" / "summit.txt").write_text(CLIMATE_ARTICLE, encoding="utf-8")
     return root
+
+
+def write_emoji_gold(root: Path) -> Path:
+    """A one-article subtask-1 gold folder (official layout) with an emoji before the mentions.
+
+    The emoji is one Python character but two UTF-16 units, so the gold offsets
+    (UTF-16, inclusive end) are one more than the Python ones: a reader that
+    ignores this misplaces both mentions.
+    """
+    raw = root / "EN" / "raw-documents"
+    raw.mkdir(parents=True)
+    text = "Title \U0001f525\n\nCaptain Lira defended the bridge. Tyrannia bombed the city."
+    (raw / "EN_UA_9.txt").write_text(text, encoding="utf-8")
+    lira, tyr = text.index("Captain Lira"), text.index("Tyrannia")
+    ann = [
+        f"EN_UA_9.txt\tCaptain Lira\t{lira + 1}\t{lira + 1 + 11}\tProtagonist\tGuardian",
+        f"EN_UA_9.txt\tTyrannia\t{tyr + 1}\t{tyr + 1 + 7}\tAntagonist\tInstigator",
+    ]
+    (root / "EN" / "subtask-1-annotations.txt").write_text("\n".join(ann) + "\n", encoding="utf-8")
+    return root

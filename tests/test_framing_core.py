@@ -10,6 +10,7 @@ import joblib
 import pytest
 from sklearn.exceptions import NotFittedError
 
+from fixtures import write_emoji_gold
 from narrascope.document import Document, Entity, Framing, Mention, RoleScore, Sentence
 from narrascope.framing import (
     FINE_ROLES,
@@ -243,18 +244,7 @@ def test_semeval_lines_skip_roleless_and_expand_aggregated() -> None:
 
 # -------------------------------------------------------------- evaluation
 def test_evaluate_given_on_gold_folder_with_emoji(tmp_path: Path, model_path: Path) -> None:
-    raw = tmp_path / "EN" / "raw-documents"
-    raw.mkdir(parents=True)
-    text = "Title 🔥\n\nCaptain Lira defended the bridge. Tyrannia bombed the city."
-    (raw / "EN_UA_9.txt").write_text(text, encoding="utf-8")
-    lira, tyr = text.index("Captain Lira"), text.index("Tyrannia")
-    ann = [
-        f"EN_UA_9.txt\tCaptain Lira\t{lira + 1}\t{lira + 1 + 11}\tProtagonist\tGuardian",
-        f"EN_UA_9.txt\tTyrannia\t{tyr + 1}\t{tyr + 1 + 7}\tAntagonist\tInstigator",
-    ]
-    (tmp_path / "EN" / "subtask-1-annotations.txt").write_text(
-        "\n".join(ann) + "\n", encoding="utf-8"
-    )
+    write_emoji_gold(tmp_path)
     scores = evaluate(tmp_path, lang="EN", mode="given", model_path=model_path)
     assert scores["n_mentions"] == 2
     assert scores["main_role_accuracy"] == 1.0

@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 from sklearn.exceptions import NotFittedError
 
+from fixtures import write_emoji_gold
 from narrascope.config import load_config
 from narrascope.document import Document, Entity, Mention, Sentence
 from narrascope.framing import (
@@ -197,19 +198,7 @@ def test_probe_without_llama_cpp_is_a_clear_error(
 
 
 def test_evaluate_given_with_probe_backend(tmp_path: Path, head_path: Path) -> None:
-    raw = tmp_path / "EN" / "raw-documents"
-    raw.mkdir(parents=True)
-    text = "Title 🔥\n\nCaptain Lira defended the bridge. Tyrannia bombed the city."
-    (raw / "EN_UA_9.txt").write_text(text, encoding="utf-8")
-    lira, tyr = text.index("Captain Lira"), text.index("Tyrannia")
-    # one emoji before the mentions: gold offsets count it as two UTF-16 units
-    ann = [
-        f"EN_UA_9.txt\tCaptain Lira\t{lira + 1}\t{lira + 1 + 11}\tProtagonist\tGuardian",
-        f"EN_UA_9.txt\tTyrannia\t{tyr + 1}\t{tyr + 1 + 7}\tAntagonist\tInstigator",
-    ]
-    (tmp_path / "EN" / "subtask-1-annotations.txt").write_text(
-        "\n".join(ann) + "\n", encoding="utf-8"
-    )
+    write_emoji_gold(tmp_path)
     probe = FakeProbe()
     scores = evaluate(tmp_path, lang="EN", model_path=head_path, backend="probe", probe=probe)
     assert probe.calls[0][1] == ["Captain Lira", "Tyrannia"]
