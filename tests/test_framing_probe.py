@@ -13,6 +13,7 @@ import pytest
 from sklearn.exceptions import NotFittedError
 
 from fixtures import write_emoji_gold
+from narrascope.artefacts import artefact_version
 from narrascope.config import load_config
 from narrascope.document import Document, Entity, Mention, Sentence
 from narrascope.framing import (
@@ -24,6 +25,7 @@ from narrascope.framing import (
     evaluate,
     probe_matrix,
 )
+from narrascope.framing._model import FINE_ORDER, blend_fine
 from narrascope.framing._probe import N_LOGPROB, N_WORDS, excerpt, key_word
 from narrascope.narratives import LLMError
 from narrascope.pipeline import registry
@@ -130,6 +132,59 @@ def test_head_predicts_consistent_roles_and_explains(head_path: Path) -> None:
     assert head.predict_roles(X[:0]) == []
     words = [w for w, _ in head.explain(X[0], top=3)]
     assert words[0] == "villain"
+
+
+def test_blend_fine_renormalises_within_each_main_role() -> None:
+    rng = np.random.default_rng(1)
+    a = rng.uniform(0.01, 1.0, size=(4, len(FINE_ORDER)))
+    b = rng.uniform(0.01, 1.0, size=(4, len(FINE_ORDER))) * 100  # another scale
+    innocent = [FINE_ORDER.index(f) for f in FINE_ROLES["Innocent"]]
+    for w in (0.0, 0.3, 1.0):
+        out = blend_fine(a, b, w)
+        for fines in FINE_ROLES.values():
+            assert np.allclose(out[:, [FINE_ORDER.index(f) for f in fines]].sum(axis=1), 1.0)
+    only_a, only_b = blend_fine(a, b, 0.0), blend_fine(a, b, 1.0)
+    assert np.allclose(only_a[:, innocent], a[:, innocent] / a[:, innocent].sum(1, keepdims=True))
+    assert np.allclose(only_b[:, innocent], b[:, innocent] / b[:, innocent].sum(1, keepdims=True))
+
+
+def test_blending_head_needs_and_uses_lexical_scores(head_path: Path) -> None:
+    head = joblib.load(head_path).set_params(lexical_weight=0.6, fine_threshold=1.0)
+    probe = FakeProbe()
+    X = probe_matrix(probe.features("Kronia shelled the port.", ["Kronia"]), ["Kronia"])
+    with pytest.raises(ValueError, match="lexical_fine"):
+        head.predict_roles(X)
+    (alone,) = joblib.load(head_path).set_params(fine_threshold=1.0).predict_roles(X)
+    assert alone.main_role == "Antagonist"
+    # the lexical model is sure of another Antagonist role: the blend follows it,
+    # keeps the probe's main role and stays inside that role's fine roles
+    other = next(f for f in FINE_ROLES["Antagonist"] if f != alone.fine_roles[0][0])
+    lexical = np.full((1, len(FINE_ORDER)), 0.01)
+    lexical[0, FINE_ORDER.index(other)] = 0.99
+    (blended,) = head.predict_roles(X, lexical)
+    assert blended.main_role == alone.main_role
+    assert [r for r, _ in blended.fine_roles] == [other]
+    with pytest.raises(ValueError, match="one row per mention"):
+        head.predict_roles(X, np.vstack([lexical, lexical]))
+
+
+def test_blending_stage_loads_lexical_model_into_its_version(
+    head_path: Path, tmp_path: Path
+) -> None:
+    blending = tmp_path / "blend.joblib"
+    joblib.dump(joblib.load(head_path).set_params(lexical_weight=0.3), blending)
+    plain, blend = ProbeFramingStage(head_path, FakeProbe()), ProbeFramingStage(blending)
+    assert plain.lexical is None and blend.lexical is not None
+    # the lexical artefact's identity is part of the version: retraining it re-runs the stage
+    assert plain._version_params() == {} and set(blend._version_params()) == {"lexical"}
+    settings = {"min_probability": 0.0, "min_mentions": 2, "per_mention": True, "max_evidence": 3}
+    assert plain.version == artefact_version("probe-1", head_path, **settings)
+    assert blend.version != artefact_version("probe-1", blending, **settings)
+    assert blend.version.startswith(artefact_version("probe-1", blending) + "+")
+    doc = ProbeFramingStage(blending, FakeProbe())(_merged_doc())
+    lira = next(f for f in doc.framings if f.entity == "lira" and f.mention == -1)
+    assert lira.main_role == "Protagonist"
+    assert all(r.role in FINE_ROLES["Protagonist"] for r in lira.fine_roles)
 
 
 # ------------------------------------------------------------------- stage

@@ -45,6 +45,7 @@ __all__ = [
     "MAIN_ROLES",
     "FramingModel",
     "RolePrediction",
+    "blend_fine",
     "load_taxonomy",
     "role_predictions",
 ]
@@ -94,6 +95,25 @@ class RolePrediction:
 
 #: Fine roles in the column order of fine-role score matrices.
 FINE_ORDER: tuple[str, ...] = tuple(fine for fines in FINE_ROLES.values() for fine in fines)
+
+
+def blend_fine(primary: np.ndarray, secondary: np.ndarray, weight: float) -> np.ndarray:
+    """Mix two fine-role score matrices, each first renormalised within every main role.
+
+    One-vs-rest scores of two models live on different scales (one is sure of
+    everything, the other of nothing); renormalising over the fine roles of each
+    main role makes them comparable before ``(1 - weight) * primary + weight *
+    secondary``. Why blend at all: the LLM probe and the lexical model err on
+    different mentions, and their mix names the fine role right more often than
+    either (``PROBE_CARD.md``).
+    """
+    out = np.zeros_like(primary, dtype=np.float64)
+    for fines in FINE_ROLES.values():
+        cols = [FINE_ORDER.index(f) for f in fines]
+        for matrix, w in ((primary, 1.0 - weight), (secondary, weight)):
+            block = np.asarray(matrix[:, cols], dtype=np.float64)
+            out[:, cols] += w * block / np.maximum(block.sum(axis=1, keepdims=True), 1e-12)
+    return out
 
 
 def role_predictions(
@@ -293,6 +313,13 @@ class FramingModel(ClassifierMixin, BaseEstimator):
             self._fine_matrix(Z),
             self.fine_threshold,
         )
+
+    def fine_matrix(self, X: Sequence[dict[str, str]]) -> np.ndarray:
+        """One-vs-rest score of every :data:`FINE_ORDER` role (columns), for blending."""
+        check_is_fitted(self, "main_model_")
+        if len(X) == 0:
+            return np.zeros((0, len(FINE_ORDER)))
+        return self._fine_matrix(self._transform(X))
 
     def _fine_matrix(self, Z: sp.csr_matrix) -> np.ndarray:
         out = np.zeros((Z.shape[0], len(FINE_ORDER)), dtype=np.float64)

@@ -39,10 +39,18 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils.validation import check_is_fitted
 
-from narrascope.artefacts import load_artefact
+from narrascope.artefacts import artefact_version, load_artefact
 from narrascope.document import Document
-from narrascope.framing._model import FINE_ORDER, FINE_ROLES, RolePrediction, role_predictions
-from narrascope.framing._stage import FramingStage, MentionScores
+from narrascope.framing._features import mention_features
+from narrascope.framing._model import (
+    FINE_ORDER,
+    FINE_ROLES,
+    FramingModel,
+    RolePrediction,
+    blend_fine,
+    role_predictions,
+)
+from narrascope.framing._stage import MODEL_PATH, FramingStage, MentionScores, load_model
 from narrascope.pipeline import registry
 
 __all__ = [
@@ -243,6 +251,9 @@ class ProbeFramingModel(ClassifierMixin, BaseEstimator):
     fine_threshold : a fine role other than the best is kept when its probability
         reaches this share of the best one's.
     hidden : whether the rows carry hidden states (the probe must then produce them).
+    lexical_weight : share of the lexical model's fine-role scores blended into the
+        probe's (:func:`~narrascope.framing._model.blend_fine`); 0 uses the probe alone.
+        The main role is always the probe's (blending it lowered accuracy in CV).
     """
 
     def __init__(
@@ -251,11 +262,13 @@ class ProbeFramingModel(ClassifierMixin, BaseEstimator):
         fine_C: float = 0.01,
         fine_threshold: float = 0.9,
         hidden: bool = False,
+        lexical_weight: float = 0.0,
     ) -> None:
         self.C = C
         self.fine_C = fine_C
         self.fine_threshold = fine_threshold
         self.hidden = hidden
+        self.lexical_weight = lexical_weight
 
     def fit(self, X: np.ndarray, y: Sequence[tuple[str, list[str]]]) -> ProbeFramingModel:
         """Fit the scaler, the main-role model and one model per fine role seen twice."""
@@ -289,19 +302,38 @@ class ProbeFramingModel(ClassifierMixin, BaseEstimator):
         """Most likely main role of each row."""
         return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
 
-    def predict_roles(self, X: np.ndarray) -> list[RolePrediction]:
-        """Main role and consistent fine roles (with probabilities) of each row."""
+    def fine_matrix(self, X: np.ndarray) -> np.ndarray:
+        """One-vs-rest score of every :data:`FINE_ORDER` role (columns) of each row."""
         check_is_fitted(self, "main_model_")
-        if len(X) == 0:
-            return []
         Z = self.scaler_.transform(np.asarray(X, np.float64))
         fine_p = np.zeros((len(Z), len(FINE_ORDER)), dtype=np.float64)
         for j, fine in enumerate(FINE_ORDER):
             m = self.fine_models_[fine]
             fine_p[:, j] = m.predict_proba(Z)[:, 1] if isinstance(m, LogisticRegression) else m
-        return role_predictions(
-            self.main_model_.predict_proba(Z), self.classes_, fine_p, self.fine_threshold
-        )
+        return fine_p
+
+    def predict_roles(
+        self, X: np.ndarray, lexical_fine: np.ndarray | None = None
+    ) -> list[RolePrediction]:
+        """Main role and consistent fine roles (with probabilities) of each row.
+
+        ``lexical_fine``: the lexical model's :meth:`FramingModel.fine_matrix` of the
+        same mentions, required when the head blends them (``lexical_weight > 0``).
+        """
+        check_is_fitted(self, "main_model_")
+        if len(X) == 0:
+            return []
+        fine_p = self.fine_matrix(X)
+        weight = getattr(self, "lexical_weight", 0.0)
+        if weight > 0:
+            if lexical_fine is None or len(lexical_fine) != len(fine_p):
+                raise ValueError(
+                    f"this head blends lexical fine-role scores (weight {weight}): "
+                    "pass lexical_fine with one row per mention"
+                )
+            fine_p = blend_fine(fine_p, lexical_fine, weight)
+        main_p = self.main_model_.predict_proba(self.scaler_.transform(np.asarray(X, np.float64)))
+        return role_predictions(main_p, self.classes_, fine_p, self.fine_threshold)
 
     def explain(self, x: np.ndarray, top: int = 5) -> list[tuple[str, float]]:
         """The role words whose (scaled) log-probability pushed ``x`` most towards its role.
@@ -355,6 +387,23 @@ class ProbeFramingStage(FramingStage):
 
     def _load(self, path: Path) -> None:
         self.head = load_head(path)
+        # a head that blends in the lexical model's fine roles needs that model too
+        self.lexical: FramingModel | None = (
+            load_model(MODEL_PATH) if getattr(self.head, "lexical_weight", 0.0) > 0 else None
+        )
+
+    def _version_params(self) -> dict[str, object]:
+        """The lexical artefact's identity, when its scores are blended in."""
+        return {"lexical": artefact_version("lex", MODEL_PATH)} if self.lexical else {}
+
+    def _lexical_fine(self, doc: Document, spans: Sequence[tuple[int, int]]) -> np.ndarray | None:
+        if self.lexical is None:
+            return None
+        if not doc.sentences:
+            from narrascope.nlp import split_sentences
+
+            doc.sentences = split_sentences(doc.text, doc.language or "en")
+        return self.lexical.fine_matrix([mention_features(doc, s, e).as_dict() for s, e in spans])
 
     @property
     def probe(self) -> RoleProbe:
@@ -383,7 +432,9 @@ class ProbeFramingStage(FramingStage):
                 continue
             raw = self.probe.features(doc.text, [doc.mentions[i].text for i in own])
             X = probe_matrix(raw, [doc.mentions[i].entity for i in own])
-            out.append(MentionScores(own, self.head.predict_roles(X)))
+            spans = [(doc.mentions[i].start, doc.mentions[i].end) for i in own]
+            lexical = self._lexical_fine(doc, spans)
+            out.append(MentionScores(own, self.head.predict_roles(X, lexical)))
         return out
 
     def predict_spans(
@@ -393,7 +444,7 @@ class ProbeFramingStage(FramingStage):
         if not spans:
             return []
         raw = self.probe.features(doc.text, [doc.text[s:e] for s, e in spans])
-        return self.head.predict_roles(probe_matrix(raw, groups))
+        return self.head.predict_roles(probe_matrix(raw, groups), self._lexical_fine(doc, spans))
 
 
 @registry.stages.register("narrascope.framing.probe.v1")

@@ -99,11 +99,16 @@ class FramingStage(BaseStage):
             min_mentions=min_mentions,
             per_mention=per_mention,
             max_evidence=max_evidence,
+            **self._version_params(),
         )
 
     def _load(self, path: Path) -> None:
         """Load the artefact (subclasses with another model override this)."""
         self.model = load_model(path)
+
+    def _version_params(self) -> dict[str, object]:
+        """Further inputs of the results (other artefacts) that must change the version."""
+        return {}
 
     # ------------------------------------------------------------------ run
     def __call__(self, doc: Document) -> Document:
