@@ -9,6 +9,7 @@ from fixtures import CLIMATE_ARTICLE
 from narrascope.app import Narrascope
 from narrascope.config import Config
 from narrascope.document import Document
+from narrascope.nlp import NlpStage
 from narrascope.pipeline import BaseStage, registry
 
 
@@ -62,7 +63,7 @@ def test_a_new_stage_version_reruns_only_that_stage(
     assert dict(summary.rerun) == {"probe": 3}
     assert len(Probe.seen) == 3
     versions = _app(db_path).db.stage_versions()
-    assert all(v == {"nlp": "1", "probe": "2"} for v in versions.values())
+    assert all(v == {"nlp": NlpStage.version, "probe": "2"} for v in versions.values())
     assert _app(db_path).analyze([str(corpus_dir)]).analysed == 0
 
 

@@ -11,6 +11,7 @@ import sys
 import time
 from pathlib import Path
 
+from narrascope.nlp import NlpStage
 from narrascope.store import Database
 
 CITIES = ["Lviv", "Odesa", "Kharkiv", "Dnipro", "Poltava", "Sumy", "Chernihiv", "Zhytomyr"]
@@ -68,13 +69,13 @@ def test_kill_mid_run_then_resume(tmp_path: Path) -> None:
     assert database.check_integrity() == []
     # every stored article is complete: its row, its nlp results and its full-text entry
     versions = database.stage_versions()
-    assert all(v == {"nlp": "1"} for v in versions.values())
+    assert all(v == {"nlp": NlpStage.version} for v in versions.values())
 
     done = subprocess.run([*cmd, "--json"], capture_output=True, text=True, env=env, timeout=300)
     assert done.returncode == 0, done.stderr
     database = Database(db)
     assert database.count() == 240
-    assert all(v == {"nlp": "1"} for v in database.stage_versions().values())
+    assert all(v == {"nlp": NlpStage.version} for v in database.stage_versions().values())
     assert database.check_integrity() == []
     summary = json.loads(done.stdout)
     assert summary["unchanged"] == len(versions)

@@ -37,7 +37,7 @@ __all__ = ["MODEL_PATH", "FramingStage", "MentionScores", "load_model", "make_fr
 MODEL_PATH: Path = Path(__file__).resolve().parent / "models" / "framing-v1.joblib"
 
 #: Entity labels that can carry a role (weapons, events, buildings and dates are not actors).
-_ROLE_LABELS = frozenset({"PERSON", "ORG", "GPE", "NORP", "LOC"})
+_ROLE_LABELS = frozenset({"PERSON", "ORG", "GPE", "NORP", "LOC", "ACTOR"})
 
 
 @lru_cache(maxsize=4)

@@ -39,7 +39,7 @@ def truncate_words(text: str, limit: int = MAX_WORDS) -> str:
     return " ".join(words[:limit]).rstrip(",;:") + "…"
 
 
-_ACTOR_LABELS = frozenset({"PERSON", "ORG", "GPE", "NORP"})
+_ACTOR_LABELS = frozenset({"PERSON", "ORG", "GPE", "NORP", "ACTOR"})
 _PRAISE_WORDS = ("Praise", "Overpraising", "beneficial")
 _BLAME_WORDS = (
     "Blaming",

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from narrascope.document import Document as _Document
+from narrascope.nlp._actors import ActorMatcher, build_actors, load_actors
 from narrascope.nlp._aliases import (
     link_corpus_entities,
     load_gazetteer,
@@ -25,11 +26,14 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ENTITY_LABELS",
+    "ActorMatcher",
     "Embedder",
     "EmbeddingStage",
     "NlpStage",
     "VectorCache",
+    "build_actors",
     "link_corpus_entities",
+    "load_actors",
     "load_embedder",
     "load_gazetteer",
     "load_spacy",

@@ -6,7 +6,10 @@ parser and tagger would halve throughput and nothing downstream needs them.
 Sentences come from spaCy's rule-based ``sentencizer`` plus a split at every
 line break (titles and paragraphs never end in punctuation). Other languages
 get a blank spaCy tokenizer for their language and the same sentencizer; they
-have no NER model, which is said in ``Document.notes`` instead of failing.
+have no NER model. Where ``training/actors.py`` built an actor list from the
+training gold (BG, HI, PT, RU) its actors become the entities (label ``ACTOR``),
+so framing works there too; ``Document.notes`` says so, or that no entities can
+be found for a language without a list, instead of failing.
 """
 
 from __future__ import annotations
@@ -20,15 +23,19 @@ from typing import Any, ClassVar
 import spacy
 from spacy.language import Language
 
-from narrascope.document import Document, Mention, Sentence, Token
+from narrascope.document import Document, Entity, Mention, Sentence, Token
+from narrascope.nlp._actors import ActorMatcher, load_actors
 from narrascope.nlp._aliases import find_title_phrases, load_gazetteer, merge_aliases
 from narrascope.pipeline import BaseStage, registry
 
 __all__ = ["ENTITY_LABELS", "NlpStage", "load_spacy", "split_sentences"]
 
+#: Label of entities found by the actor lists (languages without NER): their type is unknown.
+ACTOR_LABEL = "ACTOR"
+
 #: NER labels kept as entities (dates, numbers and the like are not actors).
 ENTITY_LABELS: frozenset[str] = frozenset(
-    {"PERSON", "ORG", "GPE", "LOC", "NORP", "EVENT", "FAC", "PRODUCT"}
+    {"PERSON", "ORG", "GPE", "LOC", "NORP", "EVENT", "FAC", "PRODUCT", ACTOR_LABEL}
 )
 _NER_LANGUAGES = frozenset({"en"})
 _BLANK_LANGUAGES = frozenset({"bg", "hi", "pt", "ru", "uk", "de", "fr", "es", "it", "pl"})
@@ -88,7 +95,7 @@ class NlpStage(BaseStage):
     """Tokenise, split sentences, find entities and merge their aliases."""
 
     name: ClassVar[str] = "nlp"
-    version: ClassVar[str] = "1"
+    version: ClassVar[str] = "2"  # 2: actor lists for BG, HI, PT, RU
     requires: ClassVar[tuple[str, ...]] = ("text", "language")
     assigns: ClassVar[tuple[str, ...]] = ("sentences", "tokens", "mentions", "entities")
 
@@ -159,14 +166,37 @@ class NlpStage(BaseStage):
             doc.mentions = kept
             doc.entities = entities
         else:
-            doc.mentions = []
-            doc.entities = []
-            note = (
-                f"no named-entity model for language {doc.language or 'unknown'!r}: "
-                "entities and entity framing are not available for this article"
-            )
+            matcher = load_actors(doc.language or "")
+            if matcher is not None:
+                doc.mentions, doc.entities = _actor_entities(doc, matcher)
+                note = (
+                    f"no named-entity model for language {doc.language!r}: entities are the "
+                    f"{len(matcher)} actors of its list (learned from the training gold); "
+                    "others are not found"
+                )
+            else:
+                doc.mentions, doc.entities = [], []
+                note = (
+                    f"no named-entity model for language {doc.language or 'unknown'!r}: "
+                    "entities and entity framing are not available for this article"
+                )
             if note not in doc.notes:
                 doc.notes.append(note)
+
+
+def _actor_entities(doc: Document, matcher: ActorMatcher) -> tuple[list[Mention], list[Entity]]:
+    """Mentions of the listed actors, one entity per actor (its spellings as aliases)."""
+    mentions: list[Mention] = []
+    entities: dict[str, Entity] = {}
+    for start, end, name in matcher.find(doc.text):
+        key = f"{doc.language}:{name.casefold()}"
+        surface = doc.text[start:end]
+        ent = entities.setdefault(key, Entity(key, name, ACTOR_LABEL))
+        if surface != name and surface not in ent.aliases:
+            ent.aliases.append(surface)
+        ent.mentions.append(len(mentions))
+        mentions.append(Mention(start, end, surface, ACTOR_LABEL, doc.sentence_index(start), key))
+    return mentions, list(entities.values())
 
 
 def _propagate(text: str, mentions: list[Mention], doc: Document) -> list[Mention]:
