@@ -6,7 +6,7 @@ each language names the actors its articles are about, and they recur: Russia,
 Ukraine, Putin, Zelensky, NATO, the West … in every inflected form. This script
 groups the gold mention strings of a language by their stems (Slavic and
 Portuguese case endings cut; see :func:`narrascope.nlp.stem`), keeps the most
-frequent spelling as the actor's name, and writes the lists (names only, ~1,500 in
+frequent spelling as the actor's name, and writes the lists (names only, ~1,400 in
 all, never the texts) to ``src/narrascope/nlp/data/actors.json`` with
 ``ACTORS.md`` beside it::
 
@@ -141,10 +141,13 @@ def write_card(results: dict, sizes: dict[str, int], size: int) -> None:
             )
     lines += [
         "",
-        "`min_docs`: how many training articles must name an actor for it to be listed; the",
-        "shipped lists use 1 (recall matters more: the framing stage still decides, from each",
-        "actor's mentions, whether it is framed or merely mentioned). Precision is a lower",
-        "bound: the gold marks only the actors an article frames, not every name.",
+        "`min_docs`: how many training articles must frame an actor for it to be listed;",
+        "`min_share`: an actor is dropped when the articles framing it are fewer than this",
+        "share of the articles the matcher finds it in (a common word framed once). Shipped:",
+        f"`min_docs={SHIPPED[0]}, min_share={SHIPPED[1]}` (recall matters more: the framing",
+        "stage still decides, from each actor's mentions, whether it is framed or merely",
+        "mentioned). Precision is a lower bound: the gold marks only the actors an article",
+        "frames, not every name.",
         "",
         "What this cannot do: find actors no training article names (a new minister, a",
         "local mayor). English uses spaCy's NER instead and is not affected.",
