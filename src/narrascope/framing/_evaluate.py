@@ -90,10 +90,13 @@ def _evaluate_given(gdocs: list[GoldDocument], model_path: Path) -> dict[str, An
 
 def _evaluate_given_probe(gdocs: list[GoldDocument], stage: Any) -> dict[str, Any]:
     from narrascope.framing._probe import key_word
+    from narrascope.nlp import split_sentences
 
     predicted, gold = [], []
     for g in gdocs:
         doc = Document(id=g.id, text=g.text, language=_language(g))
+        # the lexical fine-role scores the probe head may blend in read the sentences
+        doc.sentences = split_sentences(g.text, doc.language)
         spans = [(m.start, m.end) for m in g.mentions]
         groups = [key_word(g.text[s:e]).lower() for s, e in spans]
         for p, m in zip(stage.predict_spans(doc, spans, groups), g.mentions, strict=True):

@@ -305,7 +305,9 @@ class ProbeFramingModel(ClassifierMixin, BaseEstimator):
     def fine_matrix(self, X: np.ndarray) -> np.ndarray:
         """One-vs-rest score of every :data:`FINE_ORDER` role (columns) of each row."""
         check_is_fitted(self, "main_model_")
-        Z = self.scaler_.transform(np.asarray(X, np.float64))
+        return self._fine_matrix(self.scaler_.transform(np.asarray(X, np.float64)))
+
+    def _fine_matrix(self, Z: np.ndarray) -> np.ndarray:
         fine_p = np.zeros((len(Z), len(FINE_ORDER)), dtype=np.float64)
         for j, fine in enumerate(FINE_ORDER):
             m = self.fine_models_[fine]
@@ -323,7 +325,8 @@ class ProbeFramingModel(ClassifierMixin, BaseEstimator):
         check_is_fitted(self, "main_model_")
         if len(X) == 0:
             return []
-        fine_p = self.fine_matrix(X)
+        Z = self.scaler_.transform(np.asarray(X, np.float64))
+        fine_p = self._fine_matrix(Z)
         weight = getattr(self, "lexical_weight", 0.0)
         if weight > 0:
             if lexical_fine is None or len(lexical_fine) != len(fine_p):
@@ -332,8 +335,9 @@ class ProbeFramingModel(ClassifierMixin, BaseEstimator):
                     "pass lexical_fine with one row per mention"
                 )
             fine_p = blend_fine(fine_p, lexical_fine, weight)
-        main_p = self.main_model_.predict_proba(self.scaler_.transform(np.asarray(X, np.float64)))
-        return role_predictions(main_p, self.classes_, fine_p, self.fine_threshold)
+        return role_predictions(
+            self.main_model_.predict_proba(Z), self.classes_, fine_p, self.fine_threshold
+        )
 
     def explain(self, x: np.ndarray, top: int = 5) -> list[tuple[str, float]]:
         """The role words whose (scaled) log-probability pushed ``x`` most towards its role.
@@ -399,10 +403,6 @@ class ProbeFramingStage(FramingStage):
     def _lexical_fine(self, doc: Document, spans: Sequence[tuple[int, int]]) -> np.ndarray | None:
         if self.lexical is None:
             return None
-        if not doc.sentences:
-            from narrascope.nlp import split_sentences
-
-            doc.sentences = split_sentences(doc.text, doc.language or "en")
         return self.lexical.fine_matrix([mention_features(doc, s, e).as_dict() for s, e in spans])
 
     @property
