@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 
 __all__ = [
+    "ACTOR_LABEL",
     "Document",
     "Entity",
     "Evidence",
@@ -53,6 +54,10 @@ class Sentence:
     start: int
     end: int
     text: str
+
+
+#: Entity label of names found by the actor lists (languages without NER): type unknown.
+ACTOR_LABEL = "ACTOR"
 
 
 @dataclass(slots=True)

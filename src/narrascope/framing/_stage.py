@@ -26,7 +26,7 @@ from typing import ClassVar
 import numpy as np
 
 from narrascope.artefacts import artefact_version, load_artefact
-from narrascope.document import Document, Evidence, Framing, RoleScore
+from narrascope.document import ACTOR_LABEL, Document, Evidence, Framing, RoleScore
 from narrascope.framing._features import mention_features
 from narrascope.framing._model import FINE_ROLES, FramingModel, RolePrediction
 from narrascope.pipeline import BaseStage, minibatch, registry
@@ -37,7 +37,7 @@ __all__ = ["MODEL_PATH", "FramingStage", "MentionScores", "load_model", "make_fr
 MODEL_PATH: Path = Path(__file__).resolve().parent / "models" / "framing-v1.joblib"
 
 #: Entity labels that can carry a role (weapons, events, buildings and dates are not actors).
-_ROLE_LABELS = frozenset({"PERSON", "ORG", "GPE", "NORP", "LOC", "ACTOR"})
+_ROLE_LABELS = frozenset({"PERSON", "ORG", "GPE", "NORP", "LOC", ACTOR_LABEL})
 
 
 @lru_cache(maxsize=4)

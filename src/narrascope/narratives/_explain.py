@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from typing import Protocol
 
-from narrascope.document import Document, NarrativeResult
+from narrascope.document import ACTOR_LABEL, Document, NarrativeResult
 from narrascope.narratives._llm import LLMError
 from narrascope.narratives._taxonomy import OTHER, load_taxonomy
 
@@ -39,7 +39,7 @@ def truncate_words(text: str, limit: int = MAX_WORDS) -> str:
     return " ".join(words[:limit]).rstrip(",;:") + "…"
 
 
-_ACTOR_LABELS = frozenset({"PERSON", "ORG", "GPE", "NORP", "ACTOR"})
+_ACTOR_LABELS = frozenset({"PERSON", "ORG", "GPE", "NORP", ACTOR_LABEL})
 _PRAISE_WORDS = ("Praise", "Overpraising", "beneficial")
 _BLAME_WORDS = (
     "Blaming",

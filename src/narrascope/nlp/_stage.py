@@ -23,15 +23,12 @@ from typing import Any, ClassVar
 import spacy
 from spacy.language import Language
 
-from narrascope.document import Document, Entity, Mention, Sentence, Token
+from narrascope.document import ACTOR_LABEL, Document, Entity, Mention, Sentence, Token
 from narrascope.nlp._actors import ActorMatcher, load_actors
 from narrascope.nlp._aliases import find_title_phrases, load_gazetteer, merge_aliases
 from narrascope.pipeline import BaseStage, registry
 
 __all__ = ["ENTITY_LABELS", "NlpStage", "load_spacy", "split_sentences"]
-
-#: Label of entities found by the actor lists (languages without NER): their type is unknown.
-ACTOR_LABEL = "ACTOR"
 
 #: NER labels kept as entities (dates, numbers and the like are not actors).
 ENTITY_LABELS: frozenset[str] = frozenset(
