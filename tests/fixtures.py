@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from narrascope.document import Document, Entity, Mention, Sentence
+
 KYIV_ARTICLE = """date: 2024-11-19
 Biden clears long-range strikes as Moscow warns of escalation
 
@@ -56,3 +58,30 @@ def write_emoji_gold(root: Path) -> Path:
     ]
     (root / "EN" / "subtask-1-annotations.txt").write_text("\n".join(ann) + "\n", encoding="utf-8")
     return root
+
+
+def merged_doc(with_object: bool = False) -> Document:
+    """An article whose "Captain Lira" and "Lira" the alias merger made one entity.
+
+    ``with_object`` adds a mention of a thing ("bridge", no entity) that no framing
+    backend may score.
+    """
+    text = "Captain Lira defended the bridge. Later, Lira saved the wounded. Tyrannia bombed it."
+    doc = Document(id="d1", text=text, language="en")
+    doc.sentences = [
+        Sentence(0, 33, text[:33]),
+        Sentence(34, 64, text[34:64]),
+        Sentence(65, len(text), text[65:]),
+    ]
+    doc.mentions = [
+        Mention(0, 12, "Captain Lira", "PERSON", 0, "lira"),
+        Mention(41, 45, "Lira", "PERSON", 1, "lira"),
+        Mention(65, 73, "Tyrannia", "GPE", 2, "tyrannia"),
+    ]
+    if with_object:
+        doc.mentions.append(Mention(20, 26, "bridge", "FAC", 0, ""))
+    doc.entities = [
+        Entity("lira", "Captain Lira", "PERSON", ["Lira"], [0, 1]),
+        Entity("tyrannia", "Tyrannia", "GPE", [], [2]),
+    ]
+    return doc

@@ -10,7 +10,7 @@ import joblib
 import pytest
 from sklearn.exceptions import NotFittedError
 
-from fixtures import write_emoji_gold
+from fixtures import merged_doc, write_emoji_gold
 from narrascope.document import Document, Entity, Framing, Mention, RoleScore, Sentence
 from narrascope.framing import (
     FINE_ROLES,
@@ -154,28 +154,10 @@ def test_fine_roles_consistent_with_main_role(model_path: Path) -> None:
 
 
 # ------------------------------------------------------------------- stage
-def _merged_doc() -> Document:
-    text = "Captain Lira defended the bridge. Later, Lira saved the wounded. Tyrannia bombed it."
-    doc = _doc(text)
-    doc.sentences = [
-        Sentence(0, 33, text[:33]),
-        Sentence(34, 64, text[34:64]),
-        Sentence(65, len(text), text[65:]),
-    ]
-    doc.mentions = [
-        Mention(0, 12, "Captain Lira", "PERSON", 0, "lira"),
-        Mention(41, 45, "Lira", "PERSON", 1, "lira"),
-        Mention(65, 73, "Tyrannia", "GPE", 2, "tyrannia"),
-    ]
-    doc.entities = [
-        Entity("lira", "Captain Lira", "PERSON", ["Lira"], [0, 1]),
-        Entity("tyrannia", "Tyrannia", "GPE", [], [2]),
-    ]
-    return doc
 
 
 def test_alias_merged_entity_gets_one_framing(model_path: Path) -> None:
-    doc = FramingStage(model_path)(_merged_doc())
+    doc = FramingStage(model_path)(merged_doc())
     aggregated = [f for f in doc.framings if f.mention == -1]
     assert sorted(f.entity for f in aggregated) == ["lira", "tyrannia"]
     lira = next(f for f in aggregated if f.entity == "lira")
@@ -194,7 +176,7 @@ def test_stage_contract_and_empty_document(model_path: Path) -> None:
     assert set(stage.requires) == {"sentences", "tokens", "mentions", "entities"}
     empty = stage(_doc("Nothing here."))
     assert empty.framings == []
-    docs = list(stage.pipe([_merged_doc(), _doc("x"), _merged_doc()], batch_size=2))
+    docs = list(stage.pipe([merged_doc(), _doc("x"), merged_doc()], batch_size=2))
     assert [len(d.framings) > 0 for d in docs] == [True, False, True]
 
 
@@ -232,7 +214,7 @@ def test_semeval_lines_emoji_offsets() -> None:
 
 
 def test_semeval_lines_skip_roleless_and_expand_aggregated() -> None:
-    doc = _merged_doc()
+    doc = merged_doc()
     doc.framings = [
         Framing("lira", "Captain Lira", "Protagonist", 0.8, [RoleScore("Guardian", 1.0)]),
         Framing("tyrannia", "Tyrannia", "", 0.0),

@@ -12,10 +12,9 @@ import numpy as np
 import pytest
 from sklearn.exceptions import NotFittedError
 
-from fixtures import write_emoji_gold
+from fixtures import merged_doc, write_emoji_gold
 from narrascope.artefacts import artefact_version
 from narrascope.config import load_config
-from narrascope.document import Document, Entity, Mention, Sentence
 from narrascope.framing import (
     FINE_ROLES,
     PROBE_PATH,
@@ -181,38 +180,19 @@ def test_blending_stage_loads_lexical_model_into_its_version(
     assert plain.version == artefact_version("probe-1", head_path, **settings)
     assert blend.version != artefact_version("probe-1", blending, **settings)
     assert blend.version.startswith(artefact_version("probe-1", blending) + "+")
-    doc = ProbeFramingStage(blending, FakeProbe())(_merged_doc())
+    doc = ProbeFramingStage(blending, FakeProbe())(merged_doc(with_object=True))
     lira = next(f for f in doc.framings if f.entity == "lira" and f.mention == -1)
     assert lira.main_role == "Protagonist"
     assert all(r.role in FINE_ROLES["Protagonist"] for r in lira.fine_roles)
 
 
 # ------------------------------------------------------------------- stage
-def _merged_doc() -> Document:
-    text = "Captain Lira defended the bridge. Later, Lira saved the wounded. Tyrannia bombed it."
-    doc = Document(id="d1", text=text, language="en")
-    doc.sentences = [
-        Sentence(0, 33, text[:33]),
-        Sentence(34, 64, text[34:64]),
-        Sentence(65, len(text), text[65:]),
-    ]
-    doc.mentions = [
-        Mention(0, 12, "Captain Lira", "PERSON", 0, "lira"),
-        Mention(41, 45, "Lira", "PERSON", 1, "lira"),
-        Mention(65, 73, "Tyrannia", "GPE", 2, "tyrannia"),
-        Mention(20, 26, "bridge", "FAC", 0, ""),  # not an entity: never asked about
-    ]
-    doc.entities = [
-        Entity("lira", "Captain Lira", "PERSON", ["Lira"], [0, 1]),
-        Entity("tyrannia", "Tyrannia", "GPE", [], [2]),
-    ]
-    return doc
 
 
 def test_probe_stage_one_framing_per_merged_entity(head_path: Path) -> None:
     probe = FakeProbe()
     stage = ProbeFramingStage(head_path, probe)
-    doc = stage(_merged_doc())
+    doc = stage(merged_doc(with_object=True))
     # Tyrannia (once, outside the lead) cannot get a role: it is never asked about
     assert probe.calls == [(doc.text, ["Captain Lira", "Lira"])]
     aggregated = {f.entity: f for f in doc.framings if f.mention == -1}
@@ -249,7 +229,7 @@ def test_probe_without_llama_cpp_is_a_clear_error(
     monkeypatch.setitem(sys.modules, "llama_cpp", None)
     stage = ProbeFramingStage(head_path)
     with pytest.raises(LLMError, match="local-llm"):
-        stage(_merged_doc())
+        stage(merged_doc(with_object=True))
 
 
 def test_evaluate_given_with_probe_backend(tmp_path: Path, head_path: Path) -> None:
