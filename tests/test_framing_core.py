@@ -240,4 +240,4 @@ def test_public_names_are_exported() -> None:
     from narrascope.pipeline import registry
 
     assert all(hasattr(framing, name) for name in framing.__all__)
-    assert registry.stages.get("narrascope.framing.v1") is framing.make_framing
+    assert registry.stages.get("narrascope.framing.v1") is framing.FramingStage

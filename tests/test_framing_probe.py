@@ -172,7 +172,7 @@ def test_blending_stage_loads_lexical_model_into_its_version(
 ) -> None:
     blending = tmp_path / "blend.joblib"
     joblib.dump(joblib.load(head_path).set_params(lexical_weight=0.3), blending)
-    plain, blend = ProbeFramingStage(head_path, FakeProbe()), ProbeFramingStage(blending)
+    plain, blend = ProbeFramingStage(head_path, probe=FakeProbe()), ProbeFramingStage(blending)
     assert plain.lexical is None and blend.lexical is not None
     # the lexical artefact's identity is part of the version: retraining it re-runs the stage
     assert plain._version_params() == {} and set(blend._version_params()) == {"lexical"}
@@ -180,7 +180,7 @@ def test_blending_stage_loads_lexical_model_into_its_version(
     assert plain.version == artefact_version("probe-1", head_path, **settings)
     assert blend.version != artefact_version("probe-1", blending, **settings)
     assert blend.version.startswith(artefact_version("probe-1", blending) + "+")
-    doc = ProbeFramingStage(blending, FakeProbe())(merged_doc(with_object=True))
+    doc = ProbeFramingStage(blending, probe=FakeProbe())(merged_doc(with_object=True))
     lira = next(f for f in doc.framings if f.entity == "lira" and f.mention == -1)
     assert lira.main_role == "Protagonist"
     assert all(r.role in FINE_ROLES["Protagonist"] for r in lira.fine_roles)
@@ -191,7 +191,7 @@ def test_blending_stage_loads_lexical_model_into_its_version(
 
 def test_probe_stage_one_framing_per_merged_entity(head_path: Path) -> None:
     probe = FakeProbe()
-    stage = ProbeFramingStage(head_path, probe)
+    stage = ProbeFramingStage(head_path, probe=probe)
     doc = stage(merged_doc(with_object=True))
     # Tyrannia (once, outside the lead) cannot get a role: it is never asked about
     assert probe.calls == [(doc.text, ["Captain Lira", "Lira"])]

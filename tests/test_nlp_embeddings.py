@@ -16,7 +16,6 @@ from narrascope.nlp._embed import (
     EmbeddingStage,
     VectorCache,
     load_embedder,
-    make_embeddings,
     sentence_key,
 )
 from narrascope.pipeline import registry
@@ -131,9 +130,9 @@ def test_sentence_key_is_sha1_of_text() -> None:
 
 # --------------------------------------------------------------------- stage
 def test_stage_contract() -> None:
-    stage = make_embeddings()
+    stage = EmbeddingStage()
     assert isinstance(stage, EmbeddingStage)
-    assert registry.stages.get("narrascope.embeddings.v1") is make_embeddings
+    assert registry.stages.get("narrascope.embeddings.v1") is EmbeddingStage
     assert stage.name == "embeddings"
     assert stage.version == MODEL_VERSION
     assert stage.requires == ("sentences",)

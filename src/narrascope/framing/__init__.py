@@ -23,7 +23,6 @@ from narrascope.framing._probe import (
     ProbeFramingModel,
     ProbeFramingStage,
     RoleProbe,
-    make_probe_framing,
     probe_matrix,
 )
 from narrascope.framing._stage import (
@@ -31,7 +30,6 @@ from narrascope.framing._stage import (
     FramingStage,
     MentionScores,
     load_model,
-    make_framing,
 )
 
 __all__ = [
@@ -54,8 +52,6 @@ __all__ = [
     "evaluate",
     "load_model",
     "load_taxonomy",
-    "make_framing",
-    "make_probe_framing",
     "mention_features",
     "probe_matrix",
     "semeval_lines",

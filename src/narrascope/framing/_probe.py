@@ -62,7 +62,6 @@ __all__ = [
     "RoleProbe",
     "excerpt",
     "key_word",
-    "make_probe_framing",
     "probe_matrix",
 ]
 
@@ -362,6 +361,7 @@ def load_head(path: Path = PROBE_PATH) -> ProbeFramingModel:
     return load_artefact(path, ProbeFramingModel, "framing_probe")
 
 
+@registry.stages.register("narrascope.framing.probe.v1")
 class ProbeFramingStage(FramingStage):
     """The ``framing`` stage with roles from the LLM probe instead of the lexical model.
 
@@ -376,13 +376,14 @@ class ProbeFramingStage(FramingStage):
     def __init__(
         self,
         head_path: Path | str | None = None,
-        probe: RoleProbe | None = None,
         model_path: str | None = None,
         n_threads: int | None = None,
         min_probability: float = 0.0,
         min_mentions: int = 2,
         per_mention: bool = True,
         max_evidence: int = 3,
+        *,
+        probe: RoleProbe | None = None,
     ) -> None:
         self._probe = probe
         self._gguf = model_path
@@ -445,25 +446,3 @@ class ProbeFramingStage(FramingStage):
             return []
         raw = self.probe.features(doc.text, [doc.text[s:e] for s, e in spans])
         return self.head.predict_roles(probe_matrix(raw, groups), self._lexical_fine(doc, spans))
-
-
-@registry.stages.register("narrascope.framing.probe.v1")
-def make_probe_framing(
-    head_path: str | None = None,
-    model_path: str | None = None,
-    n_threads: int | None = None,
-    min_probability: float = 0.0,
-    min_mentions: int = 2,
-    per_mention: bool = True,
-    max_evidence: int = 3,
-) -> ProbeFramingStage:
-    return ProbeFramingStage(
-        head_path,
-        None,
-        model_path,
-        n_threads,
-        min_probability,
-        min_mentions,
-        per_mention,
-        max_evidence,
-    )

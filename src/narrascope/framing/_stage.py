@@ -31,7 +31,7 @@ from narrascope.framing._features import mention_features
 from narrascope.framing._model import FINE_ROLES, FramingModel, RolePrediction
 from narrascope.pipeline import BaseStage, minibatch, registry
 
-__all__ = ["MODEL_PATH", "FramingStage", "MentionScores", "load_model", "make_framing"]
+__all__ = ["MODEL_PATH", "FramingStage", "MentionScores", "load_model"]
 
 #: The artefact written by ``training/framing.py``.
 MODEL_PATH: Path = Path(__file__).resolve().parent / "models" / "framing-v1.joblib"
@@ -54,6 +54,7 @@ class MentionScores:
     predictions: list[RolePrediction]
 
 
+@registry.stages.register("narrascope.framing.v1")
 class FramingStage(BaseStage):
     """Main and fine roles per entity and per mention, with evidence sentences.
 
@@ -231,14 +232,3 @@ class FramingStage(BaseStage):
             evidence,
             mention=i,
         )
-
-
-@registry.stages.register("narrascope.framing.v1")
-def make_framing(
-    model_path: str | None = None,
-    min_probability: float = 0.0,
-    min_mentions: int = 2,
-    per_mention: bool = True,
-    max_evidence: int = 3,
-) -> FramingStage:
-    return FramingStage(model_path, min_probability, min_mentions, per_mention, max_evidence)

@@ -28,7 +28,6 @@ from narrascope.narratives._stage import (
     NarrativeScores,
     NarrativeStage,
     load_model,
-    make_narratives,
 )
 from narrascope.narratives._taxonomy import (
     DOMAINS,
@@ -66,7 +65,6 @@ __all__ = [
     "llm_explanation",
     "load_model",
     "load_taxonomy",
-    "make_narratives",
     "open_llama",
     "parent_of",
     "predicted_sets",

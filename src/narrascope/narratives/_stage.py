@@ -26,7 +26,7 @@ from narrascope.narratives._model import NarrativeInput, NarrativeModel, decide_
 from narrascope.narratives._taxonomy import OTHER, domain_of, parent_of
 from narrascope.pipeline import BaseStage, minibatch, registry
 
-__all__ = ["MODEL_PATH", "NarrativeScores", "NarrativeStage", "load_model", "make_narratives"]
+__all__ = ["MODEL_PATH", "NarrativeScores", "NarrativeStage", "load_model"]
 
 #: The artefact written by ``training/narratives.py``.
 MODEL_PATH: Path = Path(__file__).resolve().parent / "models" / "narratives-v1.joblib"
@@ -48,6 +48,7 @@ class NarrativeScores:
     subnarratives: list[str]
 
 
+@registry.stages.register("narrascope.narratives.v1")
 class NarrativeStage(BaseStage):
     """Multi-label narratives per article, evidence sentences, dominant-narrative explanation.
 
@@ -186,27 +187,3 @@ class NarrativeStage(BaseStage):
                 NarrativeLabel(lab, level, round(sc.probabilities.get(src, 0.0), 4), evidence)
             )
         return labels
-
-
-@registry.stages.register("narrascope.narratives.v1")
-def make_narratives(
-    model_path: str | None = None,
-    explainer: str = "template",
-    max_evidence: int = 3,
-    llm_base_url: str = "",
-    llm_model: str = "",
-    llm_api_key: str = "",
-    llm_timeout: float = 30.0,
-    local_model_path: str = "",
-) -> NarrativeStage:
-    """Factory registered in the stage catalogue (parameters come from the pipeline config)."""
-    return NarrativeStage(
-        model_path,
-        explainer,
-        max_evidence,
-        llm_base_url,
-        llm_model,
-        llm_api_key,
-        llm_timeout,
-        local_model_path,
-    )

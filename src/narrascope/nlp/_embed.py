@@ -38,7 +38,6 @@ __all__ = [
     "EmbeddingStage",
     "VectorCache",
     "load_embedder",
-    "make_embeddings",
     "sentence_key",
 ]
 
@@ -115,6 +114,7 @@ class VectorCache(Protocol):
     def put_many(self, vectors: dict[str, np.ndarray], model: str) -> None: ...
 
 
+@registry.stages.register("narrascope.embeddings.v1")
 class EmbeddingStage(BaseStage):
     """Stage ``embeddings``: one unit vector per sentence in ``doc.sentence_vectors``.
 
@@ -178,9 +178,3 @@ class EmbeddingStage(BaseStage):
     def set_annotations(self, docs: Sequence[Document], vectors: Sequence[np.ndarray]) -> None:
         for doc, vecs in zip(docs, vectors, strict=True):
             doc.sentence_vectors = vecs
-
-
-@registry.stages.register("narrascope.embeddings.v1")
-def make_embeddings(cache: VectorCache | None = None) -> EmbeddingStage:
-    """Factory of the ``embeddings`` stage (the app passes its store as ``cache``)."""
-    return EmbeddingStage(cache=cache)

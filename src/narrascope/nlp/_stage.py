@@ -88,6 +88,7 @@ def split_sentences(text: str, language: str = "en") -> list[Sentence]:
     return _sentences_from(nlp(text), text)
 
 
+@registry.stages.register("narrascope.nlp.v1")
 class NlpStage(BaseStage):
     """Tokenise, split sentences, find entities and merge their aliases."""
 
@@ -221,8 +222,3 @@ def _propagate(text: str, mentions: list[Mention], doc: Document) -> list[Mentio
             taken.append((start, end))
             added.append(Mention(start, end, name, label, doc.sentence_index(start)))
     return added
-
-
-@registry.stages.register("narrascope.nlp.v1")
-def make_nlp(n_process: int | None = None, batch_size: int = 8) -> NlpStage:
-    return NlpStage(n_process=n_process, batch_size=batch_size)

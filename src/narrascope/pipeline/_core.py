@@ -37,7 +37,13 @@ INGEST_ATTRIBUTES: frozenset[str] = frozenset(
 
 
 class _Registry:
-    """Named catalogue tables (as ``spacy.util.registry``)."""
+    """Named catalogue tables (as ``spacy.util.registry``).
+
+    ``stages`` maps a versioned factory name to anything that builds a stage from
+    keyword arguments. The built-in stages register their classes themselves, so a
+    stage's constructor parameters are exactly the keys its ``[stages.<name>]``
+    config table accepts, written down once.
+    """
 
     stages = catalogue.create("narrascope", "stages", entry_points=True)
 

@@ -18,7 +18,7 @@ from narrascope.techniques._highlight import (
     technique_rates,
 )
 from narrascope.techniques._ptc import GoldSpan, PtcArticle, load_ptc
-from narrascope.techniques._stage import MODEL_PATH, TechniqueStage, load_models, make_techniques
+from narrascope.techniques._stage import MODEL_PATH, TechniqueStage, load_models
 
 if TYPE_CHECKING:
     from narrascope.techniques._evaluate import evaluate
@@ -37,7 +37,6 @@ __all__ = [
     "highlight",
     "load_models",
     "load_ptc",
-    "make_techniques",
     "outlet_rates",
     "report_globals",
     "technique_info",

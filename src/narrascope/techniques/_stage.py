@@ -18,7 +18,7 @@ from narrascope.artefacts import artefact_version
 from narrascope.document import Document, TechniqueSpan
 from narrascope.pipeline import BaseStage, registry
 
-__all__ = ["MODEL_PATH", "TechniqueStage", "load_models", "make_techniques"]
+__all__ = ["MODEL_PATH", "TechniqueStage", "load_models"]
 
 MODEL_PATH = Path(__file__).parent / "models" / "techniques.joblib"
 
@@ -31,6 +31,7 @@ def load_models(path: Path = MODEL_PATH) -> dict[str, Any]:
     return load_artefact(path, dict, "techniques")  # type: ignore[no-any-return]
 
 
+@registry.stages.register("narrascope.techniques.v1")
 class TechniqueStage(BaseStage):
     """Find persuasion spans and label each with one of the 14 PTC techniques.
 
@@ -97,9 +98,3 @@ class TechniqueStage(BaseStage):
     def __call__(self, doc: Document) -> Document:
         self.set_annotations(doc, self.predict(doc))
         return doc
-
-
-@registry.stages.register("narrascope.techniques.v1")
-def make_techniques(**params: Any) -> TechniqueStage:
-    """Factory registered for pipeline configs."""
-    return TechniqueStage(**params)
