@@ -207,6 +207,10 @@ def test_stdin_text_and_jsonl() -> None:
     lines = io.StringIO('{"text": "One body.", "title": "One"}\n{"text": "Two body."}\n')
     one, two = docs(list(iter_inputs(["-"], stdin=lines)))
     assert one.text == "One\n\nOne body." and two.source == "<stdin>:2"
+    bad = io.StringIO('{"text": "Fine."}\n{"text": \n[1, 2]\n')
+    _, broken, listed = list(iter_inputs(["-"], stdin=bad))
+    assert broken == Rejected("<stdin>:2", "not valid JSON (Expecting value at column 10)")
+    assert listed == Rejected("<stdin>:3", "a JSON list, expected an object")
 
 
 def test_default_language_and_record_language(tmp_path: Path) -> None:

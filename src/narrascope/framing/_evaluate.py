@@ -60,7 +60,7 @@ def evaluate(
     if backend == "probe":
         from narrascope.framing._probe import ProbeFramingStage
 
-        stage: FramingStage = ProbeFramingStage(model_path, probe)
+        stage: FramingStage = ProbeFramingStage(model_path, probe=probe)
         if mode == "given":
             return _evaluate_given_probe(gdocs, stage)  # type: ignore[arg-type]
         return _evaluate_e2e(gdocs, stage)
@@ -82,10 +82,7 @@ def _evaluate_given(gdocs: list[GoldDocument], model_path: Path) -> dict[str, An
             gold.append((m.main_role, list(m.fine_roles)))
     preds = model.predict_roles(feats) if feats else []
     predicted = [(p.main_role, [r for r, _ in p.fine_roles]) for p in preds]
-    out: dict[str, Any] = dict(score_framing(predicted, gold))
-    out["n_mentions"] = len(gold)
-    out["mode"] = "given"
-    return out
+    return _scores(predicted, gold, "given")
 
 
 def _evaluate_given_probe(gdocs: list[GoldDocument], stage: Any) -> dict[str, Any]:
@@ -102,10 +99,7 @@ def _evaluate_given_probe(gdocs: list[GoldDocument], stage: Any) -> dict[str, An
         for p, m in zip(stage.predict_spans(doc, spans, groups), g.mentions, strict=True):
             predicted.append((p.main_role, [r for r, _ in p.fine_roles]))
             gold.append((m.main_role, list(m.fine_roles)))
-    out: dict[str, Any] = dict(score_framing(predicted, gold))
-    out["n_mentions"] = len(gold)
-    out["mode"] = "given"
-    return out
+    return _scores(predicted, gold, "given")
 
 
 def _evaluate_e2e(gdocs: list[GoldDocument], stage: FramingStage) -> dict[str, Any]:
@@ -132,11 +126,19 @@ def _evaluate_e2e(gdocs: list[GoldDocument], stage: FramingStage) -> dict[str, A
             f = framed[0] if framed else None
             predicted.append((f.main_role, [r.role for r in f.fine_roles]) if f else ("", []))
             gold.append((m.main_role, list(m.fine_roles)))
-    out: dict[str, Any] = dict(score_framing(predicted, gold))
-    out["n_mentions"] = len(gold)
+    out = _scores(predicted, gold, "e2e")
     out["n_gold_mentions"] = n_gold
     out["mention_recall"] = len(gold) / n_gold if n_gold else 0.0
-    out["mode"] = "e2e"
+    return out
+
+
+def _scores(
+    predicted: list[tuple[str, list[str]]], gold: list[tuple[str, list[str]]], mode: str
+) -> dict[str, Any]:
+    """The official scores of (main role, fine roles) pairs, with their count and mode."""
+    out: dict[str, Any] = dict(score_framing(predicted, gold))
+    out["n_mentions"] = len(gold)
+    out["mode"] = mode
     return out
 
 

@@ -19,7 +19,7 @@ from narrascope.ingest._dates import parse_date
 from narrascope.ingest._text import DecodeError, decode_bytes
 from narrascope.ingest._types import Article, IngestOptions, Rejected
 
-__all__ = ["DEFAULT_FIELDS", "iter_csv", "iter_jsonl", "record_article"]
+__all__ = ["DEFAULT_FIELDS", "iter_csv", "iter_jsonl", "json_record", "record_article"]
 
 #: canonical field → keys tried in order when ``IngestOptions.field_map`` does not name one
 DEFAULT_FIELDS: dict[str, tuple[str, ...]] = {
@@ -104,6 +104,19 @@ def _open_text(path: Path) -> tuple[io.TextIOWrapper, str]:
     return path.open(encoding=encoding, errors="replace", newline=""), encoding
 
 
+def json_record(line: str, source: str, options: IngestOptions, folder: str) -> Article | Rejected:
+    """The Article of one JSON Lines record, or why it was rejected (``source`` names the line)."""
+    if len(line) > options.max_bytes:
+        return Rejected(source, f"record too large ({len(line):,} characters)")
+    try:
+        record = json.loads(line)
+    except json.JSONDecodeError as exc:
+        return Rejected(source, f"not valid JSON ({exc.msg} at column {exc.colno})")
+    if not isinstance(record, dict):
+        return Rejected(source, f"a JSON {type(record).__name__}, expected an object")
+    return record_article(record, source, options, folder)
+
+
 def iter_jsonl(path: Path, options: IngestOptions, folder: str) -> Iterator[Article | Rejected]:
     """One Article or Rejected per non-empty line of a JSON Lines file."""
     try:
@@ -115,19 +128,7 @@ def iter_jsonl(path: Path, options: IngestOptions, folder: str) -> Iterator[Arti
         for number, line in enumerate(fh, start=1):
             if not line.strip():
                 continue
-            source = f"{path}:{number}"
-            if len(line) > options.max_bytes:
-                yield Rejected(source, f"record too large ({len(line):,} characters)")
-                continue
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as exc:
-                yield Rejected(source, f"not valid JSON ({exc.msg} at column {exc.colno})")
-                continue
-            if not isinstance(record, dict):
-                yield Rejected(source, f"a JSON {type(record).__name__}, expected an object")
-                continue
-            item = record_article(record, source, options, folder)
+            item = json_record(line, f"{path}:{number}", options, folder)
             if isinstance(item, Article):
                 item.meta.update(format="jsonl", line=number)
                 if encoding not in ("utf-8", "utf-8-sig"):

@@ -23,7 +23,7 @@ from narrascope.ingest._fetch import FetchError, fetch, make_client
 from narrascope.ingest._html import extract_html, html_fragment_text
 from narrascope.ingest._lang import detect_language
 from narrascope.ingest._normalize import content_id, normalize_text, strip_boilerplate
-from narrascope.ingest._records import iter_csv, iter_jsonl, record_article
+from narrascope.ingest._records import iter_csv, iter_jsonl, json_record
 from narrascope.ingest._text import DecodeError, decode_bytes, read_limited, too_large_reason
 from narrascope.ingest._txt import parse_txt
 from narrascope.ingest._types import Article, IngestOptions, Rejected
@@ -380,21 +380,10 @@ class _Reader:
             yield self._txt_document(text, STDIN, "", "utf-8")
 
     def _stdin_jsonl(self, text: str) -> Iterator[Document | Rejected]:
-        import json
-
         for number, line in enumerate(text.split("\n"), start=1):
             if not line.strip():
                 continue
-            source = f"{STDIN}:{number}"
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as exc:
-                yield Rejected(source, f"not valid JSON ({exc.msg} at column {exc.colno})")
-                continue
-            if not isinstance(record, dict):
-                yield Rejected(source, f"a JSON {type(record).__name__}, expected an object")
-                continue
-            item = record_article(record, source, self.options, "")
+            item = json_record(line, f"{STDIN}:{number}", self.options, "")
             yield self.document(item, "jsonl") if isinstance(item, Article) else item
 
 
