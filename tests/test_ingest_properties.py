@@ -8,6 +8,7 @@ import tempfile
 from datetime import date
 from pathlib import Path
 
+from babel.dates import format_date
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -18,9 +19,11 @@ from narrascope.ingest import (
     Rejected,
     content_id,
     detect_language,
+    find_date,
     iter_inputs,
     parse_date,
 )
+from narrascope.ingest._dates import MONTH_LOCALES
 from narrascope.ingest._txt import parse_txt
 
 FAST = settings(
@@ -76,6 +79,19 @@ def test_date_formats_round_trip(day: date) -> None:
         day.strftime("%a, %d %b %Y 08:00:00 GMT"),
     ):
         assert parse_date(written) == day, written
+
+
+@FAST
+@given(
+    st.dates(min_value=date(1990, 1, 1), max_value=date(2099, 12, 31)),
+    st.sampled_from(MONTH_LOCALES),
+    st.sampled_from(["long", "medium", "d MMMM y", "d MMM y", "LLLL d, y"]),
+)
+def test_month_names_of_every_locale_round_trip(day: date, locale: str, pattern: str) -> None:
+    """Dates as CLDR writes them in each locale ("20 ноября 2024 г.", "20 de nov. de 2024")."""
+    written = format_date(day, pattern, locale=locale)
+    assert parse_date(written) == day, written
+    assert find_date(f"Опубликовано / published {written} — 14:05") == day, written
 
 
 @FAST

@@ -1,10 +1,15 @@
 """Publication dates from metadata values and from the first lines of an article.
 
 Formats covered are the ones news text and feeds actually use: ISO 8601
-(``2024-11-20``, ``2024-11-20T08:00:00Z``), RFC 2822 (RSS ``pubDate``),
-English month names (``November 20, 2024``, ``20 Nov. 2024``) and numeric
-European dates (``20.11.2024``). Only complete day-month-year dates count: a
-bare "2025" in a headline is not a publication date.
+(``2024-11-20``, ``2024-11-20T08:00:00Z``), RFC 2822 (RSS ``pubDate``), month
+names in the project's languages and a few neighbours (``November 20, 2024``,
+``20 Nov. 2024``, ``20 ноября 2024 г.``, ``20 de novembro de 2024``,
+``20 नवंबर 2024``) and numeric European dates (``20.11.2024``). Only complete
+day-month-year dates count: a bare "2025" in a headline is not a publication date.
+
+Month names and their abbreviations come from the Unicode CLDR (through Babel),
+in both grammatical forms ("ноябрь" and the genitive "ноября"), rather than from a
+hand-written table.
 """
 
 from __future__ import annotations
@@ -13,38 +18,47 @@ import re
 from datetime import date, datetime
 from email.utils import parsedate_to_datetime
 
-__all__ = ["find_date", "parse_date"]
+from babel.dates import get_month_names
 
-_MONTHS = {
-    name: i
-    for i, names in enumerate(
-        [
-            ("january", "jan"),
-            ("february", "feb"),
-            ("march", "mar"),
-            ("april", "apr"),
-            ("may",),
-            ("june", "jun"),
-            ("july", "jul"),
-            ("august", "aug"),
-            ("september", "sep", "sept"),
-            ("october", "oct"),
-            ("november", "nov"),
-            ("december", "dec"),
-        ],
-        start=1,
-    )
-    for name in names
-}
-_MONTH = r"(?P<month>" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\.?"
-_DAY = r"(?P<day>[0-3]?\d)(?:st|nd|rd|th)?"
+__all__ = ["MONTH_LOCALES", "find_date", "parse_date"]
+
+#: Locales whose month names are recognised: the languages narrascope analyses and
+#: neighbours whose outlets cover the same stories.
+MONTH_LOCALES: tuple[str, ...] = ("en", "bg", "hi", "pt", "ru", "uk", "de", "fr", "es", "it", "pl")
+
+
+def _month_table() -> dict[str, int]:
+    """Lower-cased month name or abbreviation (no trailing dot) -> month number.
+
+    A spelling that means different months in two locales is dropped rather than
+    guessed (none among the locales above, but the guard keeps additions safe).
+    """
+    seen: dict[str, set[int]] = {"sept": {9}}
+    for locale in MONTH_LOCALES:
+        for width in ("wide", "abbreviated"):
+            for context in ("format", "stand-alone"):
+                for number, name in get_month_names(width, context, locale).items():
+                    key = name.lower().rstrip(".\u0970")  # "нояб.", Hindi "नव॰"
+                    if len(key) >= 2:  # Hindi "मई" (May) has two code points
+                        seen.setdefault(key, set()).add(number)
+    return {name: next(iter(ms)) for name, ms in seen.items() if len(ms) == 1}
+
+
+_MONTHS = _month_table()
+_MONTH = r"(?P<month>" + "|".join(map(re.escape, sorted(_MONTHS, key=len, reverse=True)))
+_MONTH += r")[.\u0970]?"
+_DAY = r"(?P<day>[0-3]?\d)(?:st|nd|rd|th|\.)?"
 _YEAR = r"(?P<year>(?:19|20)\d\d)"
+#: "20 of November", "20 de novembro de 2024" (pt/es), "20. November 2024" (de)
+_OF = r"(?:(?:of|de|del)\s+)?"
 
 _PATTERNS = [
     re.compile(r"(?<!\d)" + _YEAR + r"-(?P<m>[01]?\d)-(?P<d>[0-3]?\d)(?!\d)"),
     re.compile(r"(?<!\d)" + _YEAR + r"/(?P<m>[01]?\d)/(?P<d>[0-3]?\d)(?!\d)"),
-    re.compile(r"\b" + _MONTH + r"\s+" + _DAY + r",?\s+" + _YEAR + r"\b", re.IGNORECASE),
-    re.compile(r"(?<!\d)" + _DAY + r"\s+(?:of\s+)?" + _MONTH + r",?\s+" + _YEAR + r"\b", re.I),
+    re.compile(r"(?<!\w)" + _MONTH + r"\s+" + _DAY + r",?\s+" + _YEAR + r"(?!\d)", re.I),
+    re.compile(
+        r"(?<![\w.])" + _DAY + r"\s+" + _OF + _MONTH + r",?\s+" + _OF + _YEAR + r"(?!\d)", re.I
+    ),
     re.compile(r"(?<![\d.])(?P<d>[0-3]?\d)\.(?P<m>[01]?\d)\.(?P<year>(?:19|20)\d\d)(?!\d)"),
 ]
 
@@ -52,7 +66,7 @@ _PATTERNS = [
 def _from_match(match: re.Match[str]) -> date | None:
     groups = match.groupdict()
     month_text = groups.get("month")
-    month = _MONTHS[month_text.lower().rstrip(".")] if month_text else int(groups["m"])
+    month = _MONTHS[month_text.lower().rstrip(".\u0970")] if month_text else int(groups["m"])
     day = int(groups.get("day") or groups["d"])
     try:
         return date(int(groups["year"]), month, day)
