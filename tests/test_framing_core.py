@@ -132,6 +132,33 @@ def test_taxonomy_matches_shipped_constant(tmp_path: Path) -> None:
 
 
 # ------------------------------------------------------------------- model
+def test_fine_models_constant_for_unlearnable_roles() -> None:
+    import numpy as np
+
+    from narrascope.framing._model import FINE_ORDER, fine_scores, fit_fine_models
+
+    Z = np.array([[0.0, 1.0], [1.0, 0.0], [0.9, 0.1], [0.1, 0.9]])
+    y = [
+        ("Antagonist", ["Tyrant"]),
+        ("Innocent", ["Victim"]),
+        ("Innocent", ["Victim"]),
+        ("Antagonist", ["Tyrant", "Spy"]),
+    ]
+    models = fit_fine_models(Z, y, C=1.0, min_positive=2)
+    # seen twice: learnt; seen once (Spy) or never (Guardian): a small constant
+    assert not isinstance(models["Tyrant"], float) and not isinstance(models["Victim"], float)
+    assert models["Spy"] == models["Guardian"] == 1e-6
+    assert not isinstance(fit_fine_models(Z, y, C=1.0)["Spy"], float)
+    scores = fine_scores(models, Z)
+    tyrant, victim = FINE_ORDER.index("Tyrant"), FINE_ORDER.index("Victim")
+    assert scores.shape == (4, len(FINE_ORDER))
+    assert scores[0, tyrant] > scores[1, tyrant] and scores[1, victim] > scores[0, victim]
+    # artefacts written before the constants were floats stored "yes"/"no"
+    legacy = fine_scores({**models, "Spy": "yes", "Guardian": "no"}, Z)
+    assert legacy[0, FINE_ORDER.index("Spy")] == 1.0
+    assert legacy[0, FINE_ORDER.index("Guardian")] == 1e-6
+
+
 def test_model_unfitted_raises() -> None:
     with pytest.raises(NotFittedError):
         FramingModel().predict_roles([])

@@ -46,6 +46,8 @@ __all__ = [
     "FramingModel",
     "RolePrediction",
     "blend_fine",
+    "fine_scores",
+    "fit_fine_models",
     "load_taxonomy",
     "role_predictions",
 ]
@@ -113,6 +115,50 @@ def blend_fine(primary: np.ndarray, secondary: np.ndarray, weight: float) -> np.
         for matrix, w in ((primary, 1.0 - weight), (secondary, weight)):
             block = np.asarray(matrix[:, cols], dtype=np.float64)
             out[:, cols] += w * block / np.maximum(block.sum(axis=1, keepdims=True), 1e-12)
+    return out
+
+
+#: A fine role's model: a logistic regression, or the constant score of a role too
+#: rare (or too common) in the training data to learn ("yes"/"no" in older artefacts).
+FineModel = LogisticRegression | float | str
+
+
+def fit_fine_models(
+    Z: np.ndarray | sp.spmatrix,
+    y: Sequence[tuple[str, Sequence[str]]],
+    C: float,
+    min_positive: int = 1,
+    max_iter: int = 3000,
+) -> dict[str, FineModel]:
+    """One-vs-rest logistic regression per fine role of the taxonomy, on all mentions.
+
+    Shared by both framing backends; :func:`role_predictions` later keeps only the
+    roles under the predicted main role. A role with fewer than ``min_positive``
+    positives (or with no negatives) gets a constant score instead of a model.
+    """
+    fine_sets = [set(f) for _, f in y]
+    models: dict[str, FineModel] = {}
+    for fines in FINE_ROLES.values():
+        for fine in fines:
+            target = np.array([fine in s for s in fine_sets])
+            if target.all() or target.sum() < max(min_positive, 1):
+                models[fine] = 1.0 if target.all() else 1e-6
+                continue
+            models[fine] = LogisticRegression(C=C, max_iter=max_iter).fit(Z, target)
+    return models
+
+
+def fine_scores(models: dict[str, FineModel], Z: np.ndarray | sp.spmatrix) -> np.ndarray:
+    """``(rows, 22)`` one-vs-rest scores in :data:`FINE_ORDER` columns."""
+    out = np.zeros((Z.shape[0], len(FINE_ORDER)), dtype=np.float64)
+    for j, fine in enumerate(FINE_ORDER):
+        model = models[fine]
+        if isinstance(model, LogisticRegression):
+            out[:, j] = model.predict_proba(Z)[:, 1]
+        elif isinstance(model, str):
+            out[:, j] = 1.0 if model == "yes" else 1e-6
+        else:
+            out[:, j] = float(model)
     return out
 
 
@@ -276,18 +322,7 @@ class FramingModel(ClassifierMixin, BaseEstimator):
             C=self.C, max_iter=2000, class_weight=self.class_weight
         ).fit(Z, mains)
         self.classes_ = self.main_model_.classes_
-        self.fine_models_: dict[str, LogisticRegression | str] = {}
-        fine_labels = [set(f) for _, f in y]
-        for fines in FINE_ROLES.values():
-            for fine in fines:
-                target = np.array([fine in labels for labels in fine_labels])
-                if target.all() or not target.any():
-                    # constant (e.g. a role never seen): remember the constant
-                    self.fine_models_[fine] = "yes" if target.all() else "no"
-                    continue
-                self.fine_models_[fine] = LogisticRegression(C=self.fine_C, max_iter=2000).fit(
-                    Z, target
-                )
+        self.fine_models_ = fit_fine_models(Z, y, self.fine_C)
         return self
 
     # ----------------------------------------------------------------- predict
@@ -322,11 +357,4 @@ class FramingModel(ClassifierMixin, BaseEstimator):
         return self._fine_matrix(self._transform(X))
 
     def _fine_matrix(self, Z: sp.csr_matrix) -> np.ndarray:
-        out = np.zeros((Z.shape[0], len(FINE_ORDER)), dtype=np.float64)
-        for j, fine in enumerate(FINE_ORDER):
-            model = self.fine_models_[fine]
-            if isinstance(model, str):
-                out[:, j] = 1.0 if model == "yes" else 1e-6
-            else:
-                out[:, j] = model.predict_proba(Z)[:, 1]
-        return out
+        return fine_scores(self.fine_models_, Z)

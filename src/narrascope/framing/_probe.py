@@ -43,11 +43,11 @@ from narrascope.artefacts import artefact_version, load_artefact
 from narrascope.document import Document
 from narrascope.framing._features import mention_features
 from narrascope.framing._model import (
-    FINE_ORDER,
-    FINE_ROLES,
     FramingModel,
     RolePrediction,
     blend_fine,
+    fine_scores,
+    fit_fine_models,
     role_predictions,
 )
 from narrascope.framing._stage import MODEL_PATH, FramingStage, MentionScores, load_model
@@ -277,18 +277,8 @@ class ProbeFramingModel(ClassifierMixin, BaseEstimator):
         mains = np.array([m for m, _ in y])
         self.main_model_ = LogisticRegression(C=self.C, max_iter=3000).fit(Z, mains)
         self.classes_ = self.main_model_.classes_
-        self.fine_models_: dict[str, LogisticRegression | float] = {}
-        fine_sets = [set(f) for _, f in y]
-        for fines in FINE_ROLES.values():
-            for fine in fines:
-                target = np.array([fine in s for s in fine_sets])
-                if target.sum() < 2 or target.all():
-                    # too rare (or constant) to learn: a constant small/large score
-                    self.fine_models_[fine] = 1.0 if target.all() else 1e-6
-                    continue
-                self.fine_models_[fine] = LogisticRegression(C=self.fine_C, max_iter=3000).fit(
-                    Z, target
-                )
+        # a role seen once is not learnt: a constant small score
+        self.fine_models_ = fit_fine_models(Z, y, self.fine_C, min_positive=2)
         self.n_features_in_ = X.shape[1]
         return self
 
@@ -307,11 +297,7 @@ class ProbeFramingModel(ClassifierMixin, BaseEstimator):
         return self._fine_matrix(self.scaler_.transform(np.asarray(X, np.float64)))
 
     def _fine_matrix(self, Z: np.ndarray) -> np.ndarray:
-        fine_p = np.zeros((len(Z), len(FINE_ORDER)), dtype=np.float64)
-        for j, fine in enumerate(FINE_ORDER):
-            m = self.fine_models_[fine]
-            fine_p[:, j] = m.predict_proba(Z)[:, 1] if isinstance(m, LogisticRegression) else m
-        return fine_p
+        return fine_scores(self.fine_models_, Z)
 
     def predict_roles(
         self, X: np.ndarray, lexical_fine: np.ndarray | None = None
