@@ -15,16 +15,13 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import time
-from pathlib import Path
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
-from narrascope.framing import MODEL_PATH, PROBE_PATH, FramingStage, ProbeFramingStage, load_model
-from narrascope.nlp import process_many
+from _corpus import peak_rss_mb, prepared
 
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "semeval2025-task10"
+from narrascope.framing import MODEL_PATH, PROBE_PATH, FramingStage, ProbeFramingStage, load_model
 
 
 def main() -> None:
@@ -34,10 +31,7 @@ def main() -> None:
     ap.add_argument("--backend", choices=("lexical", "probe"), default="lexical")
     ap.add_argument("--threads", type=int, default=2, help="llama.cpp threads (probe)")
     args = ap.parse_args()
-    paths = sorted((DATA / "unlabeled-test" / "raw-documents" / args.lang).glob("*.txt"))
-    paths = paths[: args.limit]
-    texts = [p.read_text(encoding="utf-8") for p in paths]
-    docs = process_many(texts, [args.lang.lower()] * len(texts), embeddings=False)
+    docs = prepared(args.lang, args.limit, embeddings=False)
     t0 = time.perf_counter()
     if args.backend == "probe":
         from narrascope.framing._probe import LlamaRoleProbe
@@ -64,7 +58,7 @@ def main() -> None:
                 "model_load_s": round(load_s, 2),
                 "ms_per_article": round(1000 * run_s / max(len(docs), 1), 1),
                 "model_mb": round(model_path.stat().st_size / 1e6, 3),
-                "max_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e3),
+                "max_rss_mb": round(peak_rss_mb()),
             }
         )
     )

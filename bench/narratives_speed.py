@@ -13,14 +13,12 @@ import argparse
 import json
 import os
 import time
-from pathlib import Path
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
-from narrascope.narratives import MODEL_PATH, NarrativeStage, load_model
-from narrascope.nlp import process_many
+from _corpus import prepared
 
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "semeval2025-task10"
+from narrascope.narratives import MODEL_PATH, NarrativeStage, load_model
 
 
 def main() -> None:
@@ -28,10 +26,7 @@ def main() -> None:
     ap.add_argument("--lang", default="EN")
     ap.add_argument("--limit", type=int, default=100)
     args = ap.parse_args()
-    paths = sorted((DATA / "unlabeled-test" / "raw-documents" / args.lang).glob("*.txt"))
-    paths = paths[: args.limit]
-    texts = [p.read_text(encoding="utf-8") for p in paths]
-    docs = process_many(texts, [args.lang.lower()] * len(texts))
+    docs = prepared(args.lang, args.limit)
     t0 = time.perf_counter()
     load_model()
     stage = NarrativeStage()

@@ -14,13 +14,12 @@ import json
 import time
 from pathlib import Path
 
+from _corpus import TEST_DATA
+
 from narrascope.techniques import MODEL_PATH, TechniqueStage, load_models
 from narrascope.techniques._features import prepare_document
 
-DEFAULT_DATA = (
-    Path(__file__).resolve().parents[2]
-    / "shared/data/semeval2025-task10/unlabeled-test/raw-documents/EN"
-)
+DEFAULT_DATA = TEST_DATA / "raw-documents" / "EN"
 
 
 def main() -> None:

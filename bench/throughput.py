@@ -13,23 +13,16 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
 import sys
 import tempfile
 import time
 from pathlib import Path
 
+from _corpus import TEST_DATA, peak_rss_mb
+
 from narrascope.app import Narrascope
 from narrascope.config import Config
 from narrascope.ingest import IngestOptions, iter_inputs
-
-DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared/data/semeval2025-task10/unlabeled-test"
-
-
-def _peak_rss_mb() -> float:
-    self_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    children_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return max(self_kb, children_kb) / 1024
 
 
 def run(
@@ -70,7 +63,7 @@ def run(
         "rerun_unchanged_s": round(second.seconds_total, 2),
         "rerun_articles_per_s": round(second.unchanged / max(second.seconds_total, 1e-9), 1),
         "rerun_analysed": second.analysed,
-        "peak_rss_mb": round(_peak_rss_mb(), 1),
+        "peak_rss_mb": round(peak_rss_mb(), 1),
         "db_mb": round(db_mb, 1),
     }
 
@@ -79,7 +72,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawTextHelpFormatter
     )
-    parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    parser.add_argument("--data", type=Path, default=TEST_DATA)
     parser.add_argument("--langs", default="EN", help="comma-separated, e.g. EN or BG,EN,HI,PT,RU")
     parser.add_argument("--stages", default=None, help="comma-separated stages (default: all)")
     parser.add_argument("--n-process", type=int, default=None, help="NER worker processes")
