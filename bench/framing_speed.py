@@ -58,6 +58,7 @@ def main() -> None:
                 "model_load_s": round(load_s, 2),
                 "ms_per_article": round(1000 * run_s / max(len(docs), 1), 1),
                 "model_mb": round(model_path.stat().st_size / 1e6, 3),
+                "salience_mb": round(stage.salience_path.stat().st_size / 1e6, 3),
                 "max_rss_mb": round(peak_rss_mb()),
             }
         )

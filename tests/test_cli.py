@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 import subprocess
@@ -72,6 +73,10 @@ def test_export_formats(analysed: tuple[Path, Path]) -> None:
     root, db = analysed
     _run("export", "--db", str(db), "--format", "csv", "--out", str(root / "csv"))
     assert (root / "csv" / "articles.csv").read_text().count("\n") == 5  # header + 4
+    with (root / "csv" / "entities.csv").open(encoding="utf-8") as fh:
+        entities = list(csv.DictReader(fh))
+    framed = [e for e in entities if e["main_role"]]
+    assert framed and all(0.0 < float(e["salience"]) <= 1.0 for e in framed)
     order = ["summit.txt", "warmongers.txt", "biden-atacms.txt"]
     gold = root / "gold-subtask-2.txt"
     gold.write_text("".join(f"{name}\tOther\tOther\n" for name in order), encoding="utf-8")

@@ -26,6 +26,7 @@ from narrascope.framing import (
 )
 from narrascope.framing._model import FINE_ORDER, blend_fine
 from narrascope.framing._probe import N_LOGPROB, N_WORDS, excerpt, key_word
+from narrascope.framing._salience import SALIENCE_PATH
 from narrascope.narratives import LLMError
 from narrascope.pipeline import registry
 
@@ -176,7 +177,13 @@ def test_blending_stage_loads_lexical_model_into_its_version(
     assert plain.lexical is None and blend.lexical is not None
     # the lexical artefact's identity is part of the version: retraining it re-runs the stage
     assert plain._version_params() == {} and set(blend._version_params()) == {"lexical"}
-    settings = {"min_probability": 0.0, "min_mentions": 2, "per_mention": True, "max_evidence": 3}
+    settings = {
+        "min_probability": 0.0,
+        "min_mentions": 2,
+        "per_mention": True,
+        "max_evidence": 3,
+        "salience": artefact_version("sal", SALIENCE_PATH),
+    }
     assert plain.version == artefact_version("probe-1", head_path, **settings)
     assert blend.version != artefact_version("probe-1", blending, **settings)
     assert blend.version.startswith(artefact_version("probe-1", blending) + "+")

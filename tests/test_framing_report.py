@@ -50,3 +50,17 @@ def test_corpus_partial_counts_roles_per_outlet() -> None:
     assert '<span class="P">0</span> / <span class="A">2</span> / <span class="I">0</span>' in html
     assert '<span class="P">0</span> / <span class="A">0</span> / <span class="I">1</span>' in html
     assert "Bystander" not in html
+
+
+def test_article_partial_orders_actors_by_salience_and_skips_the_name_in_aliases() -> None:
+    doc = _doc("o1", "Antagonist")
+    doc.entities[0].aliases = ["Tyrannia", "Tyrannian regime"]
+    doc.entities.append(Entity("lira", "Lira", "PERSON", ["Lira"], [1]))
+    doc.framings[0].salience = 0.3
+    doc.framings.append(Framing("lira", "Lira", "Innocent", 0.55, [RoleScore("Victim", 1.0)]))
+    doc.framings[-1].salience = 0.9
+    html = _report.environment().get_template("_framing.html").render(doc=doc)
+    # Lira (salience 0.90) comes first although Tyrannia's role is surer
+    assert html.index(">Lira") < html.index(">Tyrannia") and "0.90" in html
+    assert "also: Tyrannian regime<" in html and "also: Tyrannia," not in html
+    assert "also: Lira" not in html  # nothing to add beyond the name itself

@@ -136,7 +136,9 @@ class Framing:
 
     ``main_role`` is empty when the entity is merely mentioned.
     ``mention`` is the index of the mention the prediction belongs to, or -1
-    for the per-entity (aggregated) prediction.
+    for the per-entity (aggregated) prediction. ``salience`` is the probability
+    that the article casts the entity in a role at all (aggregated framings of
+    languages with a salience model; 0 otherwise), so readers can rank actors.
     """
 
     entity: str
@@ -146,6 +148,7 @@ class Framing:
     fine_roles: list[RoleScore] = field(default_factory=list)
     evidence: list[Evidence] = field(default_factory=list)
     mention: int = -1
+    salience: float = 0.0
 
 
 @dataclass(slots=True)

@@ -271,15 +271,19 @@ def show(
             out.print(Text("Explanation: " + doc.narratives.explanation))
     if doc.framings:
         table = Table(title="Entity framing")
-        for col in ("entity", "main role", "fine roles", "evidence"):
+        for col in ("entity", "salience", "main role", "fine roles", "evidence"):
             table.add_column(col)
-        for fr in doc.framings:
-            if fr.mention != -1 or not fr.main_role:
-                continue
+        # the actors the article is most about first
+        framed = [f for f in doc.framings if f.mention == -1 and f.main_role]
+        for fr in sorted(framed, key=lambda f: (-f.salience, -f.main_probability)):
             roles = ", ".join(f"{r.role} {r.probability:.2f}" for r in fr.fine_roles)
             quote = fr.evidence[0].text if fr.evidence else ""
             table.add_row(
-                Text(fr.name), f"{fr.main_role} {fr.main_probability:.2f}", roles, Text(quote[:120])
+                Text(fr.name),
+                f"{fr.salience:.2f}",
+                f"{fr.main_role} {fr.main_probability:.2f}",
+                roles,
+                Text(quote[:120]),
             )
         out.print(table)
     if doc.techniques:
@@ -411,6 +415,7 @@ def _export_csv(docs: list[Any], out_dir: Path) -> list[Path]:
                 "mentions",
                 "main_role",
                 "fine_roles",
+                "salience",
             ]
         )
         for doc in docs:
@@ -427,6 +432,7 @@ def _export_csv(docs: list[Any], out_dir: Path) -> list[Path]:
                         len(ent.mentions),
                         fr.main_role if fr else "",
                         "|".join(r.role for r in fr.fine_roles) if fr else "",
+                        f"{fr.salience:.4f}" if fr else "",
                     ]
                 )
     paths.append(entities)

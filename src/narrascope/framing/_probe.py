@@ -368,13 +368,25 @@ class ProbeFramingStage(FramingStage):
         min_mentions: int = 2,
         per_mention: bool = True,
         max_evidence: int = 3,
+        salience: bool = True,
+        salience_path: Path | str | None = None,
+        salience_threshold: float | None = None,
         *,
         probe: RoleProbe | None = None,
     ) -> None:
         self._probe = probe
         self._gguf = model_path
         self._n_threads = n_threads
-        super().__init__(head_path, min_probability, min_mentions, per_mention, max_evidence)
+        super().__init__(
+            head_path,
+            min_probability,
+            min_mentions,
+            per_mention,
+            max_evidence,
+            salience,
+            salience_path,
+            salience_threshold,
+        )
 
     def _load(self, path: Path) -> None:
         self.head = load_head(path)
@@ -403,17 +415,13 @@ class ProbeFramingStage(FramingStage):
 
         The lexical model scores every mention because it is cheap; here each
         distinct name costs two LLM questions, so entities the base stage would
-        report as merely mentioned (weapons, dates, single passing mentions) are
+        report as merely mentioned (weapons, dates, names the salience model passes over) are
         skipped before asking.
         """
         out = []
         for doc in docs:
-            own = sorted(
-                i
-                for ent in doc.entities
-                if self._has_role(doc, ent.label, list(ent.mentions))
-                for i in ent.mentions
-            )
+            bearers = self._role_bearers(doc)
+            own = sorted(i for ent in doc.entities if bearers[ent.id][1] for i in ent.mentions)
             if not own:
                 out.append(MentionScores([], []))
                 continue

@@ -10,9 +10,12 @@ Why aggregate by averaging the mentions' distributions: an entity's role in an
 article is the article's view of it, and one sentence ("Ukraine was shelled")
 should not outvote five; the evidence is the sentences whose mentions most
 support the chosen role. An entity is *merely mentioned* (empty main role) when
-it is not an actor (weapons, events, buildings), when it appears only once and
-not in the title or lead, or when its main role is less likely than
-``min_probability``: the gold annotates only the actors a story is about.
+it is not an actor (weapons, events, buildings), when the language's salience
+model (:mod:`narrascope.framing._salience`) finds it unlikely that the article
+casts it in a role at all, or when its main role is less likely than
+``min_probability``: the gold annotates only the actors a story is about. A
+language without a salience model falls back to a rule (two mentions, or one in
+the title or lead).
 """
 
 from __future__ import annotations
@@ -26,18 +29,22 @@ from typing import ClassVar
 import numpy as np
 
 from narrascope.artefacts import artefact_version, load_artefact
-from narrascope.document import ACTOR_LABEL, Document, Evidence, Framing, RoleScore
+from narrascope.document import Document, Evidence, Framing, RoleScore
 from narrascope.framing._features import mention_features
 from narrascope.framing._model import FINE_ROLES, FramingModel, RolePrediction
+from narrascope.framing._salience import (
+    SALIENCE_PATH,
+    SalienceModel,
+    entity_rows,
+    load_salience,
+    rule_has_role,
+)
 from narrascope.pipeline import BaseStage, minibatch, registry
 
 __all__ = ["MODEL_PATH", "FramingStage", "MentionScores", "load_model"]
 
 #: The artefact written by ``training/framing.py``.
 MODEL_PATH: Path = Path(__file__).resolve().parent / "models" / "framing-v1.joblib"
-
-#: Entity labels that can carry a role (weapons, events, buildings and dates are not actors).
-_ROLE_LABELS = frozenset({"PERSON", "ORG", "GPE", "NORP", "LOC", ACTOR_LABEL})
 
 
 @lru_cache(maxsize=4)
@@ -63,10 +70,15 @@ class FramingStage(BaseStage):
     model_path : the joblib artefact (default: the bundled model).
     min_probability : aggregated main-role probability below which an entity
         is reported as merely mentioned.
-    min_mentions : entities with fewer mentions, none in the title or lead,
-        are reported as merely mentioned.
+    min_mentions : with ``salience`` off (or no model for the language), entities
+        with fewer mentions, none in the title or lead, are merely mentioned.
     per_mention : also write one Framing per mention of role-bearing entities.
     max_evidence : evidence sentences kept per aggregated framing.
+    salience : decide "merely mentioned" with the per-language salience models
+        (``salience_path``, default the bundled ones) instead of the rule.
+    salience_threshold : salience probability from which an entity gets a role;
+        None keeps each model's own (chosen in CV to keep the rule's recall at
+        higher precision). Raise it for fewer, surer roles.
     """
 
     name: ClassVar[str] = "framing"
@@ -85,12 +97,20 @@ class FramingStage(BaseStage):
         min_mentions: int = 2,
         per_mention: bool = True,
         max_evidence: int = 3,
+        salience: bool = True,
+        salience_path: Path | str | None = None,
+        salience_threshold: float | None = None,
     ) -> None:
         self.model_path = Path(model_path) if model_path else self.default_path
         self.min_probability = min_probability
         self.min_mentions = min_mentions
         self.per_mention = per_mention
         self.max_evidence = max_evidence
+        self.salience_path = Path(salience_path) if salience_path else SALIENCE_PATH
+        self.salience_threshold = salience_threshold
+        self.salience: dict[str, SalienceModel] = (
+            load_salience(self.salience_path) if salience else {}
+        )
         self._load(self.model_path)
         # the stored results are stale whenever the artefact or a setting changes
         self.version = artefact_version(
@@ -100,6 +120,8 @@ class FramingStage(BaseStage):
             min_mentions=min_mentions,
             per_mention=per_mention,
             max_evidence=max_evidence,
+            salience=(artefact_version("sal", self.salience_path) if self.salience else None),
+            salience_threshold=salience_threshold,
             **self._version_params(),
         )
 
@@ -143,11 +165,12 @@ class FramingStage(BaseStage):
         """Write aggregated and per-mention framings into each document."""
         for doc, sc in zip(docs, scores, strict=True):
             by_mention = dict(zip(sc.mentions, sc.predictions, strict=True))
+            decisions = self._role_bearers(doc)
             framings: list[Framing] = []
             per_mention: list[Framing] = []
             for ent in doc.entities:
                 own = [i for i in ent.mentions if i in by_mention]
-                agg = self._aggregate(doc, ent.id, ent.name, ent.label, own, by_mention)
+                agg = self._aggregate(doc, ent.id, ent.name, own, by_mention, decisions[ent.id])
                 framings.append(agg)
                 if self.per_mention and agg.main_role:
                     per_mention += [
@@ -155,31 +178,41 @@ class FramingStage(BaseStage):
                     ]
             doc.framings = framings + sorted(per_mention, key=lambda f: f.mention)
 
-    def _has_role(self, doc: Document, label: str, own: list[int]) -> bool:
-        if label not in _ROLE_LABELS or not own:
-            return False
-        lead_end = doc.sentences[1].end if len(doc.sentences) > 1 else len(doc.text)
-        in_lead = any(doc.mentions[i].start < lead_end for i in own)
-        return len(own) >= self.min_mentions or in_lead
+    def _role_bearers(self, doc: Document) -> dict[str, tuple[float, bool]]:
+        """(salience, can have a role) of every entity: the language's model, else the rule."""
+        model = self.salience.get((doc.language or "").lower()[:2])
+        if model is None:
+            return {
+                e.id: (0.0, rule_has_role(doc, e.label, e.mentions, self.min_mentions))
+                for e in doc.entities
+            }
+        out = dict.fromkeys((e.id for e in doc.entities), (0.0, False))
+        rows = entity_rows(doc)
+        if rows:
+            proba = model.predict_proba(list(rows.values()))[:, 1]
+            cut = model.threshold if self.salience_threshold is None else self.salience_threshold
+            out.update({k: (float(p), bool(p >= cut)) for k, p in zip(rows, proba, strict=True)})
+        return out
 
     def _aggregate(
         self,
         doc: Document,
         entity_id: str,
         name: str,
-        label: str,
         own: list[int],
         by_mention: dict[int, RolePrediction],
+        decision: tuple[float, bool],
     ) -> Framing:
-        if not self._has_role(doc, label, own):
-            return Framing(entity_id, name, "", 0.0)
+        score, has_role = decision
+        if not (has_role and own):
+            return Framing(entity_id, name, "", 0.0, salience=score)
         preds = [by_mention[i] for i in own]
         mains = sorted(preds[0].main_distribution)
         dist = np.mean([[p.main_distribution[r] for r in mains] for p in preds], axis=0)
         k = int(np.argmax(dist))
         main, prob = mains[k], float(dist[k])
         if prob < self.min_probability:
-            return Framing(entity_id, name, "", prob)
+            return Framing(entity_id, name, "", prob, salience=score)
         fine_sum: dict[str, float] = dict.fromkeys(FINE_ROLES[main], 0.0)
         agreeing = [p for p in preds if p.main_role == main] or preds
         for p in agreeing:
@@ -192,7 +225,7 @@ class FramingStage(BaseStage):
             key=lambda rs: -rs.probability,
         ) or [RoleScore(FINE_ROLES[main][0], 0.0)]
         evidence = self._evidence(doc, own, by_mention, main)
-        return Framing(entity_id, name, main, prob, fines, evidence)
+        return Framing(entity_id, name, main, prob, fines, evidence, salience=score)
 
     def _evidence(
         self, doc: Document, own: list[int], by_mention: dict[int, RolePrediction], main: str
