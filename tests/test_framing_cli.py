@@ -64,6 +64,8 @@ def test_eval_framing_e2e_json(tmp_path: Path) -> None:
     scores = json.loads(result.stdout)
     assert 0.0 < scores["mention_recall"] <= 1.0
     assert scores["n_gold_mentions"] == 3
+    # who gets a role: of the entities framed, how many the gold frames, and the converse
+    assert 0.0 < scores["entity_precision"] <= 1.0 and 0.0 < scores["entity_recall"] <= 1.0
 
 
 def test_eval_framing_rejects_bad_mode(tmp_path: Path) -> None:

@@ -49,8 +49,10 @@ def evaluate(
     ``backend`` ``probe`` scores the local-LLM probe (``model_path`` is then its
     head; ``probe`` replaces the llama.cpp probe, for tests). Returns ``emr``,
     ``main_role_accuracy``, ``micro_precision``, ``micro_recall``, ``micro_f1`` and
-    ``n_mentions``; in ``e2e`` also ``mention_recall`` and
-    ``n_gold_mentions`` (the scores are then over the matched gold mentions).
+    ``n_mentions``; in ``e2e`` also ``mention_recall``, ``n_gold_mentions`` (the
+    scores are then over the matched gold mentions) and, per entity, how well the
+    stage picks *who* gets a role: ``entity_precision`` (entities given a role that
+    the gold frames) and ``entity_recall`` (gold-framed entities given a role).
     """
     if mode not in ("given", "e2e"):
         raise ValueError(f"mode must be 'given' or 'e2e', not {mode!r}")
@@ -114,8 +116,16 @@ def _evaluate_e2e(gdocs: list[GoldDocument], stage: FramingStage) -> dict[str, A
     docs = list(stage.pipe(docs))
     predicted, gold = [], []
     n_gold = 0
+    n_with_role = n_hit = n_gold_entities = 0
     for g, doc in zip(gdocs, docs, strict=True):
         per_mention = {f.mention: f for f in doc.framings if f.mention >= 0}
+        with_role = {f.entity for f in doc.framings if f.mention == -1 and f.main_role}
+        for ent in doc.entities:
+            spans = [(doc.mentions[i].start, doc.mentions[i].end) for i in ent.mentions]
+            in_gold = any(s < m.end and m.start < e for s, e in spans for m in g.mentions)
+            n_with_role += ent.id in with_role
+            n_hit += in_gold and ent.id in with_role
+            n_gold_entities += in_gold
         for m in g.mentions:
             n_gold += 1
             hits = [i for i, pm in enumerate(doc.mentions) if pm.start < m.end and m.start < pm.end]
@@ -129,6 +139,8 @@ def _evaluate_e2e(gdocs: list[GoldDocument], stage: FramingStage) -> dict[str, A
     out = _scores(predicted, gold, "e2e")
     out["n_gold_mentions"] = n_gold
     out["mention_recall"] = len(gold) / n_gold if n_gold else 0.0
+    out["entity_precision"] = n_hit / n_with_role if n_with_role else 0.0
+    out["entity_recall"] = n_hit / n_gold_entities if n_gold_entities else 0.0
     return out
 
 
