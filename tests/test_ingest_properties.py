@@ -96,6 +96,19 @@ def test_month_names_of_every_locale_round_trip(day: date, locale: str, pattern:
 
 @FAST
 @given(
+    st.dates(min_value=date(1990, 1, 1), max_value=date(2099, 12, 31)),
+    st.sampled_from(["long", "medium", "d MMMM y", "y-MM-dd", "dd.MM.y"]),
+)
+def test_hindi_dates_in_devanagari_digits(day: date, pattern: str) -> None:
+    """Hindi outlets often write the digits in Devanagari too: "२० नवंबर २०२४"."""
+    ascii_written = format_date(day, pattern, locale="hi")
+    written = ascii_written.translate({ord("0") + n: 0x0966 + n for n in range(10)})
+    assert parse_date(written) == day, written
+    assert find_date(f"प्रकाशित: {written} — नई दिल्ली") == day, written
+
+
+@FAST
+@given(
     st.lists(
         st.one_of(
             st.fixed_dictionaries({"text": st.text(min_size=1, max_size=80)}),

@@ -4,7 +4,8 @@ Formats covered are the ones news text and feeds actually use: ISO 8601
 (``2024-11-20``, ``2024-11-20T08:00:00Z``), RFC 2822 (RSS ``pubDate``), month
 names in the project's languages and a few neighbours (``November 20, 2024``,
 ``20 Nov. 2024``, ``20 ноября 2024 г.``, ``20 de novembro de 2024``,
-``20 नवंबर 2024``) and numeric European dates (``20.11.2024``). Only complete
+``20 नवंबर 2024``) and numeric European dates (``20.11.2024``), in ASCII or in
+the digits of Hindi and neighbouring scripts (``२० नवंबर २०२४``). Only complete
 day-month-year dates count: a bare "2025" in a headline is not a publication date.
 
 Month names and their abbreviations come from the Unicode CLDR (through Babel),
@@ -24,6 +25,13 @@ __all__ = ["MONTH_LOCALES", "find_date", "parse_date"]
 #: Locales whose month names are recognised: the languages narrascope analyses and
 #: neighbours whose outlets cover the same stories.
 MONTH_LOCALES: tuple[str, ...] = ("en", "bg", "hi", "pt", "ru", "uk", "de", "fr", "es", "it", "pl")
+
+
+#: Decimal digits of Devanagari (Hindi), Bengali and the Arabic scripts -> ASCII, one
+#: character for one so that match offsets stay those of the original text.
+_ASCII_DIGITS = {
+    zero + n: ord("0") + n for zero in (0x0966, 0x09E6, 0x0660, 0x06F0) for n in range(10)
+}
 
 
 def _month_table() -> dict[str, int]:
@@ -89,6 +97,7 @@ def _from_match(match: re.Match[str]) -> date | None:
 def find_date(text: str) -> date | None:
     """The earliest complete date written in ``text`` (search a short prefix only)."""
     best: tuple[int, date] | None = None
+    text = text.translate(_ASCII_DIGITS)
     for pattern in _months_and_patterns()[1]:
         for match in pattern.finditer(text):
             found = _from_match(match)
@@ -112,7 +121,7 @@ def parse_date(value: object) -> date | None:
             return datetime.fromtimestamp(float(value)).date()
         except (OverflowError, OSError, ValueError):
             return None
-    text = str(value).strip()
+    text = str(value).strip().translate(_ASCII_DIGITS)
     try:
         return datetime.fromisoformat(text.replace("Z", "+00:00")).date()
     except ValueError:
