@@ -50,9 +50,10 @@ __all__ = [
 #: The per-language models written by ``training/salience.py``.
 SALIENCE_PATH: Path = Path(__file__).resolve().parent / "models" / "salience-v1.joblib"
 
-#: Entity labels that can carry a role (weapons, events, buildings and dates are not actors).
-ROLE_LABELS: frozenset[str] = frozenset({"PERSON", "ORG", "GPE", "NORP", "LOC", ACTOR_LABEL})
+#: Entity labels that can carry a role (weapons, events, buildings and dates are not actors),
+#: in the order of the model's label columns.
 _LABELS: tuple[str, ...] = ("PERSON", "ORG", "GPE", "NORP", "LOC", ACTOR_LABEL)
+ROLE_LABELS: frozenset[str] = frozenset(_LABELS)
 
 #: Names of the structural columns of :attr:`EntityRow.values`, in order.
 FEATURES: tuple[str, ...] = (
