@@ -28,7 +28,7 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 import joblib
 import numpy as np
-from sklearn.model_selection import GroupKFold
+from _folds import grouped_folds
 
 from narrascope.datasets import load_semeval2025
 from narrascope.document import Document
@@ -41,7 +41,6 @@ ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT.parent / "shared" / "data" / "semeval2025-task10"
 OUT = ROOT / "src" / "narrascope" / "framing" / "models"
 LANGS = ("EN", "BG", "HI", "PT", "RU")
-SEED = 13
 
 
 def load(
@@ -72,11 +71,9 @@ def cross_validate(
     """Out-of-fold predictions of every mention (trained on ``train_langs``), per language."""
     n = len(X)
     pred: list[tuple[str, list[str]] | None] = [None] * n
-    rng = np.random.default_rng(SEED)
-    uniq = sorted(set(groups))
-    perm = {g: i for i, g in enumerate(rng.permutation(uniq))}
-    folds = GroupKFold(n_splits=5).split(np.zeros(n), groups=[perm[g] for g in groups])
-    for train_idx, test_idx in folds:
+    fold = grouped_folds(groups, 5)
+    for k in range(5):
+        train_idx, test_idx = np.where(fold != k)[0], np.where(fold == k)[0]
         tr = [i for i in train_idx if langs[i] in train_langs]
         model = FramingModel(**params).fit([X[i] for i in tr], [y[i] for i in tr])
         for i, p in zip(test_idx, model.predict_roles([X[i] for i in test_idx]), strict=True):

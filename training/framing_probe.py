@@ -30,7 +30,7 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 import joblib
 import numpy as np
-from sklearn.model_selection import GroupKFold
+from _folds import grouped_folds
 
 from narrascope.datasets import GoldDocument, load_semeval2025
 from narrascope.framing._model import FINE_ORDER, FramingModel
@@ -47,7 +47,6 @@ ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT.parent / "shared" / "data" / "semeval2025-task10" / "train"
 OUT = ROOT / "src" / "narrascope" / "framing" / "models"
 CACHE = ROOT / ".cache" / "framing-probe"
-SEED = 13
 
 
 def gold_docs(lang: str) -> list[GoldDocument]:
@@ -75,14 +74,7 @@ def features(lang: str, docs: list[GoldDocument], hidden: bool) -> dict[str, np.
 
 def folds(docs: list[GoldDocument]) -> np.ndarray:
     """Fold of every mention (documents never straddle folds)."""
-    rows = [d.id for d in docs for _ in d.mentions]
-    perm = {g: i for i, g in enumerate(np.random.default_rng(SEED).permutation(sorted(set(rows))))}
-    out = np.zeros(len(rows), dtype=int)
-    for k, (_, te) in enumerate(
-        GroupKFold(5).split(np.zeros(len(rows)), groups=[perm[g] for g in rows])
-    ):
-        out[te] = k
-    return out
+    return grouped_folds([d.id for d in docs for _ in d.mentions], 5)
 
 
 def matrix(docs: list[GoldDocument], feats: dict[str, np.ndarray]) -> np.ndarray:

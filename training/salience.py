@@ -33,8 +33,8 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 import joblib
 import numpy as np
+from _folds import grouped_folds
 from sklearn.metrics import roc_auc_score
-from sklearn.model_selection import GroupKFold
 
 from narrascope.datasets import GoldDocument, load_semeval2025
 from narrascope.framing._salience import (
@@ -50,7 +50,6 @@ ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT.parent / "shared" / "data" / "semeval2025-task10" / "train"
 OUT = ROOT / "src" / "narrascope" / "framing" / "models"
 LANGS = ("EN", "BG", "HI", "PT", "RU")
-SEED = 13
 THRESHOLDS = np.round(np.linspace(0.02, 0.8, 79), 3)
 
 
@@ -88,18 +87,6 @@ def prf(pred: np.ndarray, gold: np.ndarray) -> dict[str, float]:
     return {"precision": p, "recall": r, "f1": 2 * p * r / (p + r) if p + r else 0.0}
 
 
-def fold_ids(groups: list[str], k: int) -> np.ndarray:
-    """Fold of each row; articles shuffled with the seed, never split."""
-    perm = {
-        g: i for i, g in enumerate(np.random.default_rng(SEED).permutation(sorted(set(groups))))
-    }
-    out = np.zeros(len(groups), dtype=int)
-    splits = GroupKFold(k).split(np.zeros(len(groups)), groups=[perm[g] for g in groups])
-    for n, (_, te) in enumerate(splits):
-        out[te] = n
-    return out
-
-
 def oof_proba(
     make: Callable[[], SalienceModel], rows: list[EntityRow], y: np.ndarray, fold: np.ndarray
 ) -> np.ndarray:
@@ -125,14 +112,14 @@ def cross_validate(
     groups: list[str],
 ) -> dict[str, float]:
     """Outer 5 folds; the threshold of each comes from 3 inner folds of its training part."""
-    fold = fold_ids(groups, 5)
+    fold = grouped_folds(groups, 5)
     gold = y.astype(bool)
     proba = np.zeros(len(rows))
     pred = np.zeros(len(rows), dtype=bool)
     for k in range(5):
         tr, te = np.where(fold != k)[0], np.where(fold == k)[0]
         sub = [rows[i] for i in tr]
-        inner = oof_proba(make, sub, y[tr], fold_ids([groups[i] for i in tr], 3))
+        inner = oof_proba(make, sub, y[tr], grouped_folds([groups[i] for i in tr], 3))
         target = prf(rule[tr], gold[tr])["recall"]
         t = threshold_for(inner, y[tr], target)
         proba[te] = make().fit(sub, y[tr]).predict_proba([rows[i] for i in te])[:, 1]
@@ -188,7 +175,7 @@ def main() -> None:
             "ablations": {n: cross_validate(m, rows, y, rule, groups) for n, m in variants.items()},
         }
         # the shipped threshold: the rule's recall on all 5 folds' out-of-fold scores
-        proba = oof_proba(SalienceModel, rows, y, fold_ids(groups, 5))
+        proba = oof_proba(SalienceModel, rows, y, grouped_folds(groups, 5))
         threshold = threshold_for(proba, y, res["rule"]["recall"])
         models[lang.lower()] = SalienceModel(threshold=threshold).fit(rows, y)
         res["threshold"] = threshold
