@@ -37,6 +37,7 @@ from _folds import grouped_folds
 from sklearn.metrics import roc_auc_score
 
 from narrascope.datasets import GoldDocument, load_semeval2025
+from narrascope.framing._evaluate import gold_framed
 from narrascope.framing._salience import (
     FEATURES,
     EntityRow,
@@ -68,13 +69,12 @@ def rows_of(lang: str) -> tuple[list[EntityRow], np.ndarray, np.ndarray, list[st
     groups: list[str] = []
     for g, doc in zip(gold, docs, strict=True):
         cands = entity_rows(doc)
+        framed = gold_framed(doc, g)
         for ent in doc.entities:
             if ent.id not in cands:
                 continue
-            spans = [(doc.mentions[i].start, doc.mentions[i].end) for i in ent.mentions]
-            framed = any(s < m.end and m.start < e for s, e in spans for m in g.mentions)
             rows.append(cands[ent.id])
-            y.append(int(framed))
+            y.append(int(ent.id in framed))
             rule.append(rule_has_role(doc, ent.label, ent.mentions))
             groups.append(g.id)
     return rows, np.array(y), np.array(rule), groups

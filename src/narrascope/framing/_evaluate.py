@@ -120,12 +120,10 @@ def _evaluate_e2e(gdocs: list[GoldDocument], stage: FramingStage) -> dict[str, A
     for g, doc in zip(gdocs, docs, strict=True):
         per_mention = {f.mention: f for f in doc.framings if f.mention >= 0}
         with_role = {f.entity for f in doc.framings if f.mention == -1 and f.main_role}
-        for ent in doc.entities:
-            spans = [(doc.mentions[i].start, doc.mentions[i].end) for i in ent.mentions]
-            in_gold = any(s < m.end and m.start < e for s, e in spans for m in g.mentions)
-            n_with_role += ent.id in with_role
-            n_hit += in_gold and ent.id in with_role
-            n_gold_entities += in_gold
+        in_gold = gold_framed(doc, g)
+        n_with_role += len(with_role)
+        n_hit += len(with_role & in_gold)
+        n_gold_entities += len(in_gold)
         for m in g.mentions:
             n_gold += 1
             hits = [i for i, pm in enumerate(doc.mentions) if pm.start < m.end and m.start < pm.end]
@@ -142,6 +140,19 @@ def _evaluate_e2e(gdocs: list[GoldDocument], stage: FramingStage) -> dict[str, A
     out["entity_precision"] = n_hit / n_with_role if n_with_role else 0.0
     out["entity_recall"] = n_hit / n_gold_entities if n_gold_entities else 0.0
     return out
+
+
+def gold_framed(doc: Document, gdoc: GoldDocument) -> set[str]:
+    """Ids of the entities of ``doc`` that the gold frames (a mention overlaps a gold one)."""
+    return {
+        ent.id
+        for ent in doc.entities
+        if any(
+            doc.mentions[i].start < m.end and m.start < doc.mentions[i].end
+            for i in ent.mentions
+            for m in gdoc.mentions
+        )
+    }
 
 
 def _scores(
