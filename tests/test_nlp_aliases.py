@@ -83,6 +83,19 @@ def test_mentions_point_at_their_entity_and_text() -> None:
         assert doc.sentences[mention.sentence].start <= mention.start
 
 
+def test_mentions_never_start_or_end_with_whitespace() -> None:
+    # verbatim texts keep tabs and line breaks inside names; spaCy can end a span on them
+    doc = process(
+        "President Joe\tBiden and Vladimir\nPutin are warmongers, said Emmanuel Macron."
+        " Joe\tBiden is a criminal.",
+        embeddings=False,
+    )
+    assert doc.mentions
+    for mention in doc.mentions:
+        assert mention.text == mention.text.strip()
+        assert doc.text[mention.start : mention.end] == mention.text
+
+
 def test_language_without_ner_gets_a_note_not_a_crash() -> None:
     doc = process("Dies ist ein Test. Zweiter Satz.", "de", embeddings=False)
     assert len(doc.sentences) == 2

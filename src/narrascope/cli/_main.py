@@ -6,7 +6,6 @@ the file and the reason and exits non-zero; nothing here holds analysis logic.
 
 from __future__ import annotations
 
-import csv
 import json
 import sys
 from pathlib import Path
@@ -27,6 +26,7 @@ from rich.progress import (
 from rich.table import Table
 from rich.text import Text
 
+from narrascope.cli._safe import SafeCsvWriter, markup_safe, term_text
 from narrascope.errors import NarrascopeError
 
 __all__ = ["app", "main"]
@@ -67,7 +67,7 @@ def _link(docs: list[Any]) -> None:
 
 
 def _fail(message: str, code: int = 1) -> None:
-    console.print(f"[bold red]error:[/] {message}", highlight=False, markup=True)
+    console.print(f"[bold red]error:[/] {markup_safe(message)}", highlight=False, markup=True)
     raise typer.Exit(code)
 
 
@@ -187,7 +187,7 @@ def analyze(
         rej.add_column("source", overflow="fold")  # a path is never cut short
         rej.add_column("reason", overflow="fold")
         for source, reason in summary.rejected:
-            rej.add_row(Text(source), Text(reason))
+            rej.add_row(term_text(source), term_text(reason))
         console.print(rej)
     if nothing_read:
         _fail(f"nothing to analyse: all {len(summary.rejected)} inputs were rejected", code=2)
@@ -238,9 +238,9 @@ def show(
     if json_out:
         out.print_json(data=doc.to_dict())
         return
-    out.print(Text(doc.title or "(untitled)", style="bold"))
+    out.print(term_text(doc.title or "(untitled)", style="bold"))
     out.print(
-        Text(
+        term_text(
             f"{doc.id} · {doc.outlet or 'unknown outlet'} · {doc.published or 'no date'} · "
             f"{doc.language} · {doc.word_count} words · {doc.url or doc.source}"
         )
@@ -248,14 +248,17 @@ def show(
     if doc.duplicate_of:
         out.print(Text(f"near-duplicate of {doc.duplicate_of} (not analysed)"))
     for note in doc.notes:
-        out.print(Text(f"note: {note}", style="yellow"))
+        out.print(term_text(f"note: {note}", style="yellow"))
     if doc.entities:
         table = Table(title="Entities")
         for col in ("entity", "type", "aliases", "mentions"):
             table.add_column(col)
         for ent in sorted(doc.entities, key=lambda e: -len(e.mentions)):
             table.add_row(
-                Text(ent.name), ent.label, Text(", ".join(ent.aliases)), str(len(ent.mentions))
+                term_text(ent.name),
+                ent.label,
+                term_text(", ".join(ent.aliases)),
+                str(len(ent.mentions)),
             )
         out.print(table)
     if doc.narratives:
@@ -265,10 +268,10 @@ def show(
         table.add_column("evidence")
         for label in doc.narratives.labels:
             quote = label.evidence[0].text if label.evidence else ""
-            table.add_row(Text(label.label), f"{label.probability:.2f}", Text(quote[:160]))
+            table.add_row(Text(label.label), f"{label.probability:.2f}", term_text(quote[:160]))
         out.print(table)
         if doc.narratives.explanation:
-            out.print(Text("Explanation: " + doc.narratives.explanation))
+            out.print(term_text("Explanation: " + doc.narratives.explanation))
     if doc.framings:
         table = Table(title="Entity framing")
         for col in ("entity", "salience", "main role", "fine roles", "evidence"):
@@ -279,11 +282,11 @@ def show(
             roles = ", ".join(f"{r.role} {r.probability:.2f}" for r in fr.fine_roles)
             quote = fr.evidence[0].text if fr.evidence else ""
             table.add_row(
-                Text(fr.name),
+                term_text(fr.name),
                 f"{fr.salience:.2f}",
                 f"{fr.main_role} {fr.main_probability:.2f}",
                 roles,
-                Text(quote[:120]),
+                term_text(quote[:120]),
             )
         out.print(table)
     if doc.techniques:
@@ -294,7 +297,7 @@ def show(
             table.add_row(
                 span.technique,
                 f"{span.probability:.2f}",
-                Text(doc.text[span.start : span.end][:120]),
+                term_text(doc.text[span.start : span.end][:120]),
             )
         out.print(table)
 
@@ -316,7 +319,7 @@ def search(
     for col in ("id", "title", "snippet"):
         table.add_column(col)
     for article_id, title_, snippet in hits:
-        table.add_row(article_id[:12], Text(title_), Text(snippet.replace("\n", " ")))
+        table.add_row(article_id[:12], term_text(title_), term_text(snippet.replace("\n", " ")))
     out.print(table)
 
 
@@ -370,7 +373,7 @@ def _export_csv(docs: list[Any], out_dir: Path) -> list[Path]:
     paths = []
     articles = out_dir / "articles.csv"
     with articles.open("w", newline="", encoding="utf-8") as fh:
-        writer = csv.writer(fh)
+        writer = SafeCsvWriter(fh)
         writer.writerow(
             [
                 "id",
@@ -404,7 +407,7 @@ def _export_csv(docs: list[Any], out_dir: Path) -> list[Path]:
     paths.append(articles)
     entities = out_dir / "entities.csv"
     with entities.open("w", newline="", encoding="utf-8") as fh:
-        writer = csv.writer(fh)
+        writer = SafeCsvWriter(fh)
         writer.writerow(
             [
                 "article_id",
@@ -438,7 +441,7 @@ def _export_csv(docs: list[Any], out_dir: Path) -> list[Path]:
     paths.append(entities)
     labels = out_dir / "narratives.csv"
     with labels.open("w", newline="", encoding="utf-8") as fh:
-        writer = csv.writer(fh)
+        writer = SafeCsvWriter(fh)
         writer.writerow(["article_id", "outlet", "published", "level", "label", "probability"])
         for doc in docs:
             for lab in doc.narratives.labels if doc.narratives else []:
@@ -455,7 +458,7 @@ def _export_csv(docs: list[Any], out_dir: Path) -> list[Path]:
     paths.append(labels)
     techniques = out_dir / "techniques.csv"
     with techniques.open("w", newline="", encoding="utf-8") as fh:
-        writer = csv.writer(fh)
+        writer = SafeCsvWriter(fh)
         writer.writerow(["article_id", "technique", "start", "end", "probability", "text"])
         for doc in docs:
             for span in doc.techniques:
@@ -537,7 +540,7 @@ def main() -> None:
     try:
         app()
     except NarrascopeError as exc:  # pragma: no cover - last resort
-        console.print(f"[bold red]error:[/] {exc}")
+        console.print(f"[bold red]error:[/] {markup_safe(str(exc))}")
         sys.exit(1)
 
 

@@ -183,7 +183,10 @@ def semeval_lines(docs: list[Document]) -> list[str]:
             start = py_to_utf16(doc.text, m.start)
             end = py_to_utf16(doc.text, m.end) - 1
             fines = [r.role for r in f.fine_roles] or [""]
-            lines.append("\t".join([doc.id, m.text, str(start), str(end), f.main_role, *fines]))
+            # the format is one tab-separated line per mention: a name broken over a line
+            # ("Vladimir\nPutin") is written with a space; the offsets still locate it
+            name = " ".join(m.text.split())
+            lines.append("\t".join([doc.id, name, str(start), str(end), f.main_role, *fines]))
     return lines
 
 

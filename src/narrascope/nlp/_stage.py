@@ -143,6 +143,11 @@ class NlpStage(BaseStage):
                     start += 4
                 if text[start:end].endswith(("'s", "’s")):
                     end -= 2
+                # a span can keep whitespace at its edges ("Joe\t" in "Joe\tBiden"): a
+                # mention is the name only, or its text breaks tab-separated exports
+                surface = text[start:end]
+                start += len(surface) - len(surface.lstrip())
+                end -= len(surface) - len(surface.rstrip())
                 if end <= start:
                     continue
                 mentions.append(
