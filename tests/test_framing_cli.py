@@ -73,3 +73,26 @@ def test_eval_framing_rejects_bad_mode(tmp_path: Path) -> None:
 
     result = CliRunner().invoke(app, ["eval", "framing", "--gold", str(tmp_path), "--mode", "x"])
     assert result.exit_code != 0
+
+
+def test_eval_framing_without_subtask1_gold_fails_naming_the_file(tmp_path: Path) -> None:
+    from narrascope.cli._main import app
+
+    gold = _gold(tmp_path, False)
+    (gold / "EN" / "subtask-1-annotations.txt").unlink()
+    result = CliRunner().invoke(app, ["eval", "framing", "--gold", str(gold / "EN"), "--json"])
+    assert result.exit_code == 1
+    assert "subtask-1-annotations.txt: not found" in result.output.replace("\n", "")
+
+
+def test_eval_framing_counts_the_gold_lines_it_could_not_score(tmp_path: Path) -> None:
+    from narrascope.cli._main import app
+
+    gold = _gold(tmp_path, False)
+    with (gold / "EN" / "subtask-1-annotations.txt").open("a", encoding="utf-8") as fh:
+        fh.write("EN_UA_1.txt\tGrozny\tx\ty\tAntagonist\tTyrant\n")
+    result = CliRunner().invoke(app, ["eval", "framing", "--gold", str(gold / "EN"), "--json"])
+    assert result.exit_code == 0, result.output
+    scores = json.loads(result.stdout)
+    assert scores["n_mentions"] == 3 and scores["skipped_gold_lines"] == 1
+    assert "subtask-1-annotations.txt:4" in scores["skipped_gold_examples"][0]

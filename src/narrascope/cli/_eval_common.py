@@ -10,6 +10,8 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
+from narrascope.cli._safe import markup_safe
+
 __all__ = ["JsonOption", "LangOption", "run_evaluation"]
 
 LangOption = Annotated[
@@ -30,7 +32,7 @@ def run_evaluation(
     try:
         scores = evaluate()
     except errors as exc:
-        Console(stderr=True).print(f"[bold red]error:[/] {exc}")
+        Console(stderr=True).print(f"[bold red]error:[/] {markup_safe(str(exc))}")
         raise typer.Exit(1) from exc
     if json_out:
         sys.stdout.write(json.dumps(scores, sort_keys=True) + "\n")

@@ -10,6 +10,7 @@ from rich.console import Console
 from rich.table import Table
 
 from narrascope.cli._eval_common import JsonOption, LangOption, run_evaluation
+from narrascope.cli._safe import markup_safe
 
 __all__ = ["eval_framing"]
 
@@ -55,10 +56,15 @@ def eval_framing(
     scores = run_evaluation(
         lambda: evaluate(gold, lang=lang, mode=mode, backend=backend),
         json_out,
-        (FileNotFoundError, NarrascopeError, LLMError),
+        (FileNotFoundError, ValueError, NarrascopeError, LLMError),
     )
     if scores is None:
         return
+    if scores.get("skipped_gold_lines"):
+        warn = Console(stderr=True)
+        warn.print(f"[yellow]warning:[/] {scores['skipped_gold_lines']} gold lines not scored:")
+        for line in scores["skipped_gold_examples"]:
+            warn.print(f"  {markup_safe(line)}", highlight=False)
     table = Table(title=f"Entity framing, {mode} mentions{' (' + lang + ')' if lang else ''}")
     table.add_column("metric")
     table.add_column("value", justify="right")
@@ -71,6 +77,7 @@ def eval_framing(
         "mention_recall",
         "n_mentions",
         "n_gold_mentions",
+        "skipped_gold_lines",
     ):
         if key in scores:
             value = scores[key]

@@ -1,8 +1,10 @@
 """Readers for the gold-annotated research datasets (used by `eval` and `training/`)."""
 
 from narrascope.datasets._semeval2025 import (
+    RELEASE_LANGUAGES,
     GoldDocument,
     GoldMention,
+    GoldSet,
     find_gold_layout,
     load_semeval2025,
     locate_mention,
@@ -11,8 +13,10 @@ from narrascope.datasets._semeval2025 import (
 )
 
 __all__ = [
+    "RELEASE_LANGUAGES",
     "GoldDocument",
     "GoldMention",
+    "GoldSet",
     "find_gold_layout",
     "load_semeval2025",
     "locate_mention",

@@ -9,22 +9,37 @@ Two layouts are accepted, because users get the data in both:
 
 Subtask-1 offsets in the gold files are inclusive and count UTF-16 code units;
 :class:`GoldMention` stores Python string offsets with an exclusive end.
+
+The language of a document comes from ``--lang``, else from a language folder on
+its path (``EN/raw-documents``), else from its text. Never from the file-name
+prefix: the official test files are named ``CC_TEST_…`` and ``RU_TEST_…`` for
+*English* articles. Annotation lines that cannot be used (too few columns, an
+unknown document, offsets that are not numbers, a mention the text lacks, a
+repeated key) are skipped and listed in :attr:`GoldSet.skipped`, so that a scorer
+can say how much of the gold it did not score.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 __all__ = [
+    "RELEASE_LANGUAGES",
     "GoldDocument",
     "GoldMention",
+    "GoldSet",
     "find_gold_layout",
     "load_semeval2025",
     "locate_mention",
     "py_to_utf16",
     "utf16_to_py",
 ]
+
+
+#: the languages of the SemEval-2025 Task 10 releases, as their folders are named
+RELEASE_LANGUAGES: tuple[str, ...] = ("BG", "EN", "HI", "PT", "RU")
 
 
 @dataclass(slots=True)
@@ -91,7 +106,11 @@ def py_to_utf16(text: str, index: int) -> int:
 
 
 def find_gold_layout(gold: Path, lang: str | None = None) -> tuple[Path, Path]:
-    """Return ``(raw_documents_dir, annotations_dir)`` for either layout."""
+    """Return ``(raw_documents_dir, annotations_dir)`` for either layout.
+
+    A ``lang`` that contradicts the folder (``--gold data/EN --lang BG``) is an
+    error rather than a silently mislabelled run.
+    """
     gold = Path(gold)
     candidates: list[tuple[Path, Path]] = []
     if lang:
@@ -102,9 +121,22 @@ def find_gold_layout(gold: Path, lang: str | None = None) -> tuple[Path, Path]:
     candidates.append((gold / "raw-documents", gold))
     for raw, ann in candidates:
         if raw.is_dir():
+            folder = _folder_language(raw)
+            if lang and folder and folder != lang.upper():
+                raise ValueError(
+                    f"{gold}: --lang {lang} but the documents are in a {folder} folder"
+                )
             return raw, ann
     hint = " (pass --lang for the raw-documents/LANG + labels/LANG layout)" if not lang else ""
     raise FileNotFoundError(f"{gold}: no raw-documents folder found{hint}")
+
+
+def _folder_language(raw_dir: Path) -> str | None:
+    """The release language a folder names (``raw-documents/EN`` or ``EN/raw-documents``)."""
+    for name in (raw_dir.name, raw_dir.parent.name):
+        if name.upper() in RELEASE_LANGUAGES:
+            return name.upper()
+    return None
 
 
 def _read(path: Path) -> str:
@@ -112,55 +144,97 @@ def _read(path: Path) -> str:
         return fh.read()
 
 
-def load_semeval2025(gold: Path, lang: str | None = None) -> list[GoldDocument]:
+class GoldSet(list[GoldDocument]):
+    """The documents of a gold folder, plus what of its annotations could not be used."""
+
+    def __init__(self, docs: list[GoldDocument], annotations: Path) -> None:
+        super().__init__(docs)
+        #: the folder the ``subtask-N-annotations.txt`` files were looked for in
+        self.annotations = annotations
+        #: ``"subtask-1-annotations.txt:12: reason"`` for every line that was skipped
+        self.skipped: list[str] = []
+
+    def annotation_file(self, subtask: int) -> Path:
+        return self.annotations / f"subtask-{subtask}-annotations.txt"
+
+
+def load_semeval2025(gold: Path, lang: str | None = None) -> GoldSet:
     """Load every document of a gold folder with whatever annotations exist beside it."""
     raw_dir, ann_dir = find_gold_layout(gold, lang)
+    language = lang.upper() if lang else _folder_language(raw_dir)
     docs: dict[str, GoldDocument] = {}
     for path in sorted(raw_dir.glob("*.txt")):
-        language = lang or path.name.split("_", 1)[0]
-        docs[path.name] = GoldDocument(id=path.name, text=_read(path), language=language)
+        text = _read(path)
+        docs[path.name] = GoldDocument(
+            id=path.name, text=text, language=language or _detected(text)
+        )
+    result = GoldSet(list(docs.values()), ann_dir)
 
-    st2 = ann_dir / "subtask-2-annotations.txt"
-    if st2.exists():
-        for line in _read(st2).splitlines():
-            parts = line.rstrip("\n").split("\t")
-            if len(parts) < 3 or parts[0] not in docs:
-                continue
-            doc = docs[parts[0]]
-            doc.narratives = [x.strip() for x in parts[1].split(";") if x.strip()]
-            doc.subnarratives = [x.strip() for x in parts[2].split(";") if x.strip()]
-            doc.has_narrative_gold = True
+    for number, path, parts in _lines(result.annotation_file(2), 3, docs, result.skipped):
+        doc = docs[parts[0]]
+        if doc.has_narrative_gold:
+            result.skipped.append(f"{path.name}:{number}: a second line for {parts[0]}")
+            continue
+        doc.narratives = [x.strip() for x in parts[1].split(";") if x.strip()]
+        doc.subnarratives = [x.strip() for x in parts[2].split(";") if x.strip()]
+        doc.has_narrative_gold = True
 
-    st1 = ann_dir / "subtask-1-annotations.txt"
-    if st1.exists():
-        for line in _read(st1).splitlines():
-            parts = line.rstrip("\n").split("\t")
-            if len(parts) < 6 or parts[0] not in docs:
-                continue
-            doc = docs[parts[0]]
+    seen: dict[tuple[str, int, int], int] = {}
+    for number, path, parts in _lines(result.annotation_file(1), 6, docs, result.skipped):
+        where = f"{path.name}:{number}"
+        doc = docs[parts[0]]
+        try:
             raw_start, raw_end = int(parts[2]), int(parts[3])
-            start = locate_mention(doc.text, parts[1], raw_start)
-            if start < 0:
-                continue
-            end = start + len(parts[1])
-            doc.mentions.append(
-                GoldMention(
-                    start=start,
-                    end=end,
-                    text=parts[1],
-                    main_role=parts[4].strip(),
-                    fine_roles=[r.strip() for r in parts[5:] if r.strip()],
-                    raw_start=raw_start,
-                    raw_end=raw_end,
-                )
+        except ValueError:
+            result.skipped.append(f"{where}: offsets {parts[2]!r}, {parts[3]!r} are not numbers")
+            continue
+        key = (parts[0], raw_start, raw_end)
+        if key in seen:
+            result.skipped.append(f"{where}: repeats line {seen[key]} (same document and span)")
+            continue
+        seen[key] = number
+        start = locate_mention(doc.text, parts[1], raw_start)
+        if start < 0:
+            result.skipped.append(f"{where}: {parts[1]!r} is not in {parts[0]}")
+            continue
+        doc.mentions.append(
+            GoldMention(
+                start=start,
+                end=start + len(parts[1]),
+                text=parts[1],
+                main_role=parts[4].strip(),
+                fine_roles=[r.strip() for r in parts[5:] if r.strip()],
+                raw_start=raw_start,
+                raw_end=raw_end,
             )
+        )
 
-    st3 = ann_dir / "subtask-3-annotations.txt"
-    if st3.exists():
-        for line in _read(st3).splitlines():
-            parts = line.rstrip("\n").split("\t")
-            if len(parts) < 4 or parts[0] not in docs:
-                continue
-            doc = docs[parts[0]]
-            doc.dominant, doc.dominant_sub, doc.explanation = parts[1], parts[2], parts[3]
-    return list(docs.values())
+    for _, _, parts in _lines(result.annotation_file(3), 4, docs, result.skipped):
+        doc = docs[parts[0]]
+        doc.dominant, doc.dominant_sub, doc.explanation = parts[1], parts[2], parts[3]
+    return result
+
+
+def _lines(
+    path: Path, columns: int, docs: dict[str, GoldDocument], skipped: list[str]
+) -> Iterator[tuple[int, Path, list[str]]]:
+    """(line number, file, fields) of the usable lines of an annotation file, if it exists."""
+    if not path.exists():
+        return
+    for number, line in enumerate(_read(path).splitlines(), 1):
+        if not line.strip():
+            continue
+        parts = line.rstrip("\r\n").split("\t")
+        if len(parts) < columns:
+            skipped.append(f"{path.name}:{number}: {len(parts)} fields, expected {columns}")
+        elif parts[0] not in docs:
+            skipped.append(f"{path.name}:{number}: no raw document {parts[0]!r}")
+        else:
+            yield number, path, parts
+
+
+def _detected(text: str) -> str:
+    """The language of a document no folder names, from its text (``UND`` if unsure)."""
+    from narrascope.ingest._lang import detect_language
+
+    return detect_language(text).upper()

@@ -28,8 +28,21 @@ __all__ = ["BACKENDS", "evaluate", "semeval_lines"]
 BACKENDS: tuple[str, ...] = ("lexical", "probe")
 
 
-def _gold_docs(gold: Path, lang: str | None) -> list[GoldDocument]:
-    return [d for d in load_semeval2025(Path(gold), lang) if d.mentions]
+def _gold_docs(gold: Path, lang: str | None) -> tuple[list[GoldDocument], list[str]]:
+    """The documents with subtask-1 gold, and the annotation lines that were skipped.
+
+    A folder without usable subtask-1 gold is an error: scoring it would print
+    zeros that look like a (very bad) result.
+    """
+    gset = load_semeval2025(Path(gold), lang)
+    path = gset.annotation_file(1)
+    if not path.exists():
+        raise FileNotFoundError(f"{path}: not found (the subtask-1 gold)")
+    docs = [d for d in gset if d.mentions]
+    if not docs:
+        detail = f"; first problem: {gset.skipped[0]}" if gset.skipped else ""
+        raise ValueError(f"{path}: no usable line for the {len(gset)} raw documents{detail}")
+    return docs, gset.skipped
 
 
 def _language(gdoc: GoldDocument) -> str:
@@ -49,8 +62,10 @@ def evaluate(
     ``backend`` ``probe`` scores the local-LLM probe (``model_path`` is then its
     head; ``probe`` replaces the llama.cpp probe, for tests). Returns ``emr``,
     ``main_role_accuracy``, ``micro_precision``, ``micro_recall``, ``micro_f1`` and
-    ``n_mentions``; in ``e2e`` also ``mention_recall``, ``n_gold_mentions`` (the
-    scores are then over the matched gold mentions) and, per entity, how well the
+    ``n_mentions``, ``skipped_gold_lines`` (annotation lines that could not be used;
+    ``skipped_gold_examples`` lists the first five); in ``e2e`` also
+    ``mention_recall``, ``n_gold_mentions`` (the scores are then over the matched
+    gold mentions) and, per entity, how well the
     stage picks *who* gets a role: ``entity_precision`` (entities given a role that
     the gold frames) and ``entity_recall`` (gold-framed entities given a role).
     """
@@ -58,17 +73,23 @@ def evaluate(
         raise ValueError(f"mode must be 'given' or 'e2e', not {mode!r}")
     if backend not in BACKENDS:
         raise ValueError(f"backend must be one of {', '.join(BACKENDS)}, not {backend!r}")
-    gdocs = _gold_docs(gold, lang)
+    gdocs, skipped = _gold_docs(gold, lang)
     if backend == "probe":
         from narrascope.framing._probe import ProbeFramingStage
 
         stage: FramingStage = ProbeFramingStage(model_path, probe=probe)
         if mode == "given":
-            return _evaluate_given_probe(gdocs, stage)  # type: ignore[arg-type]
-        return _evaluate_e2e(gdocs, stage)
-    if mode == "given":
-        return _evaluate_given(gdocs, model_path or MODEL_PATH)
-    return _evaluate_e2e(gdocs, FramingStage(model_path or MODEL_PATH))
+            scores = _evaluate_given_probe(gdocs, stage)  # type: ignore[arg-type]
+        else:
+            scores = _evaluate_e2e(gdocs, stage)
+    elif mode == "given":
+        scores = _evaluate_given(gdocs, model_path or MODEL_PATH)
+    else:
+        scores = _evaluate_e2e(gdocs, FramingStage(model_path or MODEL_PATH))
+    # what of the gold was not scored, so that a figure is never read as covering it
+    scores["skipped_gold_lines"] = len(skipped)
+    scores["skipped_gold_examples"] = skipped[:5]
+    return scores
 
 
 def _evaluate_given(gdocs: list[GoldDocument], model_path: Path) -> dict[str, Any]:
