@@ -46,10 +46,14 @@ def analysed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     (corpus / "blob.txt").write_bytes(b"\x00\x01\x02binary\x00" * 50)
     (corpus / "feed.jsonl").write_text(BAD_JSONL, encoding="utf-8")
     (corpus / "hostile.txt").write_text(HOSTILE_TXT, encoding="utf-8")
+    # a mirror site republishing the Kyiv story unchanged under another file name
+    (corpus / "zz-mirror").mkdir()
+    original = (corpus / "kyiv-ledger" / "biden-atacms.txt").read_bytes()
+    (corpus / "zz-mirror" / "atacms-copy.txt").write_bytes(original)
     db = root / "news.db"
     result = _run("analyze", str(corpus), "--db", str(db), "--json")
     summary = json.loads(result.stdout)
-    assert summary["analysed"] == 5
+    assert summary["analysed"] == 5 and summary["exact_duplicates"] == 1
     rejected = {Path(src).name.split(":")[0]: reason for src, reason in summary["rejects"]}
     assert set(rejected) == {"empty.txt", "blob.txt", "feed.jsonl"}
     assert any(src.endswith("feed.jsonl:2") for src, _ in summary["rejects"])
@@ -72,7 +76,7 @@ def test_show_and_search(analysed: tuple[Path, Path]) -> None:
     assert "warmongers" in hits.lower()
     _run("export", "--db", str(db), "--format", "jsonl", "--out", str(root / "jsonl"))
     lines = (root / "jsonl" / "documents.jsonl").read_text(encoding="utf-8").splitlines()
-    assert len(lines) == 5
+    assert len(lines) == 6  # five analysed, one linked copy
     doc_id = json.loads(lines[0])["id"]
     shown = json.loads(_run("show", doc_id[:8], "--db", str(db), "--json").stdout)
     assert shown["id"] == doc_id
@@ -82,7 +86,7 @@ def test_show_and_search(analysed: tuple[Path, Path]) -> None:
 def test_export_formats(analysed: tuple[Path, Path]) -> None:
     root, db = analysed
     _run("export", "--db", str(db), "--format", "csv", "--out", str(root / "csv"))
-    assert (root / "csv" / "articles.csv").read_text().count("\n") == 6  # header + 5
+    assert (root / "csv" / "articles.csv").read_text().count("\n") == 7  # header + 5 + the copy
     with (root / "csv" / "entities.csv").open(encoding="utf-8") as fh:
         entities = list(csv.DictReader(fh))
     framed = [e for e in entities if e["main_role"]]
@@ -107,7 +111,15 @@ def test_export_formats(analysed: tuple[Path, Path]) -> None:
     for row in rows:
         _, narratives, subs = row.split("\t")
         assert len(narratives.split(";")) == len(subs.split(";"))  # paired by position
-    assert (root / "sem" / "subtask-1-predictions.txt").exists()
+    # the copy gets the original's predictions: a scorer expects a line for every file
+    sub2 = {row.split("\t")[0]: row.split("\t", 1)[1] for row in rows}
+    assert sub2["atacms-copy.txt"] == sub2["biden-atacms.txt"]
+    sub1 = (root / "sem" / "subtask-1-predictions.txt").read_text(encoding="utf-8").splitlines()
+    by_file: dict[str, list[str]] = {}
+    for row in sub1:
+        name, rest = row.split("\t", 1)
+        by_file.setdefault(name, []).append(rest)
+    assert by_file["biden-atacms.txt"] and by_file["atacms-copy.txt"] == by_file["biden-atacms.txt"]
     assert (root / "sem" / "techniques-predictions.txt").exists()
 
 

@@ -53,3 +53,42 @@ def test_round_trip_keeps_every_persisted_field() -> None:
     assert back.tokens == []  # tokens are in-memory only
     back.tokens = doc.tokens
     assert back == doc
+
+
+def test_a_copy_gets_its_own_stable_id_linked_to_the_original() -> None:
+    from narrascope.document import as_copy
+
+    doc = Document(id="abc", text="Same text.", source="mirror/a.txt")
+    copy = as_copy(doc, "abc")
+    assert copy.id != "abc" and copy.duplicate_of == "abc"
+    assert as_copy(doc, "abc").id == copy.id  # a re-run finds the same row
+    assert as_copy(Document(id="abc", text="Same text.", source="b.txt"), "abc").id != copy.id
+
+
+def test_results_move_onto_a_copy_text_or_are_dropped() -> None:
+    from narrascope.document import Framing, Mention, TechniqueSpan, results_on
+
+    text = "Grozny lied. Lira helped."
+    original = Document(
+        id="o",
+        text=text,
+        mentions=[
+            Mention(0, 6, "Grozny", "PERSON", 0, "p:g"),
+            Mention(13, 17, "Lira", "PERSON", 1),
+        ],
+        framings=[
+            Framing("p:g", "Grozny", "Antagonist", 0.9, mention=0),
+            Framing("p:l", "Lira", "Protagonist", 0.8, mention=1),
+            Framing("p:g", "Grozny", "Antagonist", 0.9),
+        ],
+        techniques=[TechniqueSpan(7, 11, "Name_Calling", 0.7)],
+    )
+    # the copy adds a byline before the text and lost the second sentence
+    copy = Document(id="c", text="By staff.\n" + "Grozny lied.", source="c.txt", duplicate_of="o")
+    moved = results_on(original, copy)
+    assert moved.id == "c" and moved.text == copy.text
+    assert copy.text[moved.mentions[0].start : moved.mentions[0].end] == "Grozny"
+    assert [f.mention for f in moved.framings] == [0, -1]  # Lira's mention is gone
+    (span,) = moved.techniques
+    assert copy.text[span.start : span.end] == "lied"
+    assert original.mentions[0].start == 0  # the original is untouched

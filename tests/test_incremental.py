@@ -74,3 +74,12 @@ def test_exact_duplicates_in_one_run_are_skipped(corpus_dir: Path, db_path: Path
     summary = _app(db_path).analyze([str(corpus_dir)])
     assert summary.exact_duplicates == 1
     assert summary.analysed == 3
+    # the copy is kept as a row of its own, linked to the original and not analysed
+    app = _app(db_path)
+    docs = app.db.load_documents()
+    (dup,) = [d for d in docs if d.duplicate_of]
+    original = app.db.load_document(dup.duplicate_of)
+    assert original is not None and original.mentions and not dup.mentions
+    assert {Path(dup.source).name, Path(original.source).name} == {"same.txt", "summit.txt"}
+    again = _app(db_path).analyze([str(corpus_dir)])
+    assert (again.analysed, again.exact_duplicates, app.db.count()) == (0, 1, 4)

@@ -85,4 +85,4 @@ def test_overview_counts_and_duplicates() -> None:
         id="b", text="T\n\nx", title="T copy", outlet="Two", language="en", duplicate_of="a"
     )
     html = render_report([a, b])
-    assert "Near-duplicates" in html and "T copy" in html
+    assert "Copies and near-duplicates" in html and "T copy" in html

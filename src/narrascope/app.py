@@ -4,10 +4,10 @@ The CLI, the Python API and the report all go through :class:`Narrascope`, so
 that "analyse a corpus" means exactly one thing everywhere:
 
 1. **ingest** every input (rejections are recorded with source and reason);
-2. **triage** each document against the store: exact duplicates and unchanged
-   articles are skipped, near-duplicates are linked to their original and not
-   analysed, articles whose stored results come from an older stage version
-   re-run only the stale stages;
+2. **triage** each document against the store: unchanged articles are skipped,
+   exact copies (same content, another file or URL) and near-duplicates are
+   stored linked to their original and not analysed, articles whose stored
+   results come from an older stage version re-run only the stale stages;
 3. **analyse** in batches through the pipeline;
 4. **store** each batch in one transaction (so a kill loses at most the batch
    in flight and never leaves half an article).
@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from narrascope.config import Config
-from narrascope.document import Document
+from narrascope.document import Document, as_copy
 from narrascope.pipeline import Pipeline, minibatch
 from narrascope.store import Database
 
@@ -119,7 +119,7 @@ class Narrascope:
         fresh: list[Document] = []
         stale: list[tuple[Document, tuple[str, ...]]] = []
         signatures: dict[str, bytes] = {}
-        seen: set[str] = set()
+        first_source: dict[str, str] = {}  # content id -> the source that brought it first
         for item in iter_inputs(inputs, options or IngestOptions(), stdin=stdin):
             if progress:
                 progress("ingest", 1, None)
@@ -129,10 +129,17 @@ class Narrascope:
                 continue
             summary.ingested += 1
             doc = item
-            if doc.id in seen:
+            owner = source_of.get(doc.id) or first_source.get(doc.id)
+            if owner is not None and doc.source and doc.source != owner:
+                # the same article under another name (syndication, a re-saved file): kept
+                # as a linked copy, so exports name every file and the report every outlet
+                self.db.save_duplicate(as_copy(doc, doc.id))
                 summary.exact_duplicates += 1
                 continue
-            seen.add(doc.id)
+            if doc.id in first_source:
+                summary.exact_duplicates += 1
+                continue
+            first_source[doc.id] = doc.source
             if doc.id in stored:
                 todo = tuple(n for n, v in versions.items() if stored[doc.id].get(n) != v)
                 if not todo or doc.id in duplicates:

@@ -15,6 +15,7 @@ report, the API and later re-runs can rebuild the document without re-analysing.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -34,6 +35,9 @@ __all__ = [
     "Sentence",
     "TechniqueSpan",
     "Token",
+    "as_copy",
+    "nearest_occurrence",
+    "results_on",
 ]
 
 
@@ -268,3 +272,69 @@ def _build(typ: type, data: dict[str, Any]) -> Any:
         if owner is typ and name in kwargs:
             kwargs[name] = [_build(inner, item) for item in kwargs[name]]
     return typ(**kwargs)
+
+
+def as_copy(doc: Document, original_id: str) -> Document:
+    """``doc`` as a stored copy of the article ``original_id`` (not analysed itself).
+
+    Its id mixes the original's with the copy's source, so every file or URL that
+    brought the same article has a row of its own (exports name each file, the
+    report each outlet) and a re-run finds the same row again.
+    """
+    key = f"{original_id}\0{doc.source}".encode()
+    copy_id = hashlib.sha256(key).hexdigest()[:16]
+    return dataclasses.replace(doc, id=copy_id, duplicate_of=original_id)
+
+
+def results_on(original: Document, copy: Document) -> Document:
+    """The original's results placed on a copy's text, for per-file export formats.
+
+    Document-level results carry over as they are. Spans (mentions, techniques) are
+    found again in the copy's text, at the occurrence nearest their old place; those
+    the copy lacks are dropped with the framings of their mentions.
+    """
+    moved = [
+        nearest_occurrence(copy.text, original.text[m.start : m.end], m.start)
+        for m in original.mentions
+    ]
+    mentions = [
+        dataclasses.replace(m, start=start, end=start + (m.end - m.start)) if start >= 0 else m
+        for m, start in zip(original.mentions, moved, strict=True)
+    ]
+    kept = {i for i, start in enumerate(moved) if start >= 0}
+    techniques = []
+    for span in original.techniques:
+        start = nearest_occurrence(copy.text, original.text[span.start : span.end], span.start)
+        if start >= 0:
+            techniques.append(
+                dataclasses.replace(span, start=start, end=start + (span.end - span.start))
+            )
+    return dataclasses.replace(
+        original,
+        id=copy.id,
+        source=copy.source,
+        text=copy.text,
+        duplicate_of=copy.duplicate_of,
+        mentions=mentions,
+        entities=[
+            dataclasses.replace(e, mentions=[i for i in e.mentions if i in kept])
+            for e in original.entities
+        ],
+        framings=[f for f in original.framings if f.mention < 0 or f.mention in kept],
+        techniques=techniques,
+        sentences=[],  # offsets of the original's text: not valid on the copy's
+    )
+
+
+def nearest_occurrence(text: str, needle: str, near: int) -> int:
+    """Start of the occurrence of ``needle`` in ``text`` nearest ``near``; -1 if none."""
+    if not needle:
+        return -1
+    if text[near : near + len(needle)] == needle:
+        return near
+    best, i = -1, text.find(needle)
+    while i != -1:
+        if best < 0 or abs(i - near) < abs(best - near):
+            best = i
+        i = text.find(needle, i + 1)
+    return best

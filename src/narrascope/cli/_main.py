@@ -172,7 +172,7 @@ def analyze(
         ("new", summary.new),
         ("changed", summary.changed),
         ("unchanged (skipped)", summary.unchanged),
-        ("exact duplicates (skipped)", summary.exact_duplicates),
+        ("exact copies (linked, not analysed)", summary.exact_duplicates),
         ("near-duplicates (linked, not analysed)", summary.near_duplicates),
         ("analysed", summary.analysed),
         ("stages re-run", ", ".join(f"{k}×{v}" for k, v in summary.rerun.items()) or "–"),
@@ -246,7 +246,7 @@ def show(
         )
     )
     if doc.duplicate_of:
-        out.print(Text(f"near-duplicate of {doc.duplicate_of} (not analysed)"))
+        out.print(Text(f"copy or near-duplicate of {doc.duplicate_of} (not analysed)"))
     for note in doc.notes:
         out.print(term_text(f"note: {note}", style="yellow"))
     if doc.entities:
@@ -480,14 +480,22 @@ def _export_semeval(docs: list[Any], out_dir: Path, order: list[str] | None = No
     """Official prediction files; ids are the source file names, as in the SemEval data.
 
     Rows follow ``order`` (the gold file's document order) when given, else file names.
+    Copies and near-duplicates get their original's predictions, placed on their own
+    text: a scorer expects a line for every file it was given.
     """
     import dataclasses
 
-    named = [
-        dataclasses.replace(doc, id=Path(doc.source).name if doc.source else doc.id)
-        for doc in docs
-        if not doc.duplicate_of
-    ]
+    from narrascope.document import results_on
+
+    by_id = {doc.id: doc for doc in docs}
+    named = []
+    for doc in docs:
+        if doc.duplicate_of:
+            original = by_id.get(doc.duplicate_of)
+            if original is None or original.duplicate_of:
+                continue
+            doc = results_on(original, doc)
+        named.append(dataclasses.replace(doc, id=Path(doc.source).name if doc.source else doc.id))
     rank = {doc_id: i for i, doc_id in enumerate(order or [])}
     named.sort(key=lambda d: (rank.get(d.id, len(rank)), d.id))
     paths: list[Path] = []

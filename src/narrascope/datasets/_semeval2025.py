@@ -25,6 +25,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from narrascope.document import nearest_occurrence
+
 __all__ = [
     "RELEASE_LANGUAGES",
     "GoldDocument",
@@ -91,13 +93,7 @@ def locate_mention(text: str, mention: str, raw_start: int) -> int:
         start = utf16_to_py(text, raw_start, newline_units)
         if text[start : start + len(mention)] == mention:
             return start
-    best = -1
-    i = text.find(mention)
-    while i != -1:
-        if best < 0 or abs(i - raw_start) < abs(best - raw_start):
-            best = i
-        i = text.find(mention, i + 1)
-    return best
+    return nearest_occurrence(text, mention, raw_start)
 
 
 def py_to_utf16(text: str, index: int) -> int:

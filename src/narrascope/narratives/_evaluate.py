@@ -53,7 +53,8 @@ def evaluate(gold: Path, lang: str | None = None) -> dict:
     from narrascope.narratives._stage import NarrativeStage
     from narrascope.nlp import load_embedder, process_many
 
-    gold_docs = [d for d in load_semeval2025(Path(gold), lang) if d.has_narrative_gold]
+    gset = load_semeval2025(Path(gold), lang)
+    gold_docs = [d for d in gset if d.has_narrative_gold]
     if not gold_docs:
         raise FileNotFoundError(f"{gold}: no subtask-2 annotations found")
     docs = process_many(
@@ -84,4 +85,6 @@ def evaluate(gold: Path, lang: str | None = None) -> dict:
         "explanation_similarity": similarity,
         "n_documents": len(docs),
         "n_explanations": len(pairs),
+        # annotation lines (any subtask file) that could not be used, so none is unseen
+        "skipped_gold_lines": len(gset.skipped),
     }
