@@ -83,3 +83,46 @@ def test_exact_duplicates_in_one_run_are_skipped(corpus_dir: Path, db_path: Path
     assert {Path(dup.source).name, Path(original.source).name} == {"same.txt", "summit.txt"}
     again = _app(db_path).analyze([str(corpus_dir)])
     assert (again.analysed, again.exact_duplicates, app.db.count()) == (0, 1, 4)
+
+
+def test_inserting_a_record_keeps_the_records_after_it(tmp_path: Path, db_path: Path) -> None:
+    import json
+
+    feed = tmp_path / "feed.jsonl"
+    records = [
+        {"title": "Aid vote", "text": "The Senate passed the aid bill for Kyiv on Tuesday night."},
+        {"title": "Climate", "text": "Delegates agreed a finance goal at the climate summit."},
+    ]
+    feed.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    assert _app(db_path).analyze([str(feed)]).analysed == 2
+    new = {"title": "Mines", "text": "Washington approved anti-personnel mines for Ukraine."}
+    feed.write_text("".join(json.dumps(r) + "\n" for r in [new, *records]), encoding="utf-8")
+    second = _app(db_path).analyze([str(feed)])
+    assert (second.analysed, second.unchanged, second.exact_duplicates) == (1, 2, 0)
+    app = _app(db_path)
+    docs = app.db.load_documents()
+    assert len(docs) == 3 and all(d.mentions or d.title == "Climate" for d in docs)
+    assert not any(d.duplicate_of for d in docs)
+    assert _app(db_path).analyze([str(feed)]).analysed == 0
+
+
+def test_editing_an_original_hands_its_results_to_an_exact_copy(
+    tmp_path: Path, db_path: Path
+) -> None:
+    folder = tmp_path / "c"
+    folder.mkdir()
+    (folder / "a.txt").write_text(CLIMATE_ARTICLE, encoding="utf-8")
+    (folder / "b.txt").write_text(CLIMATE_ARTICLE, encoding="utf-8")
+    first = _app(db_path).analyze([str(folder)])
+    assert (first.analysed, first.exact_duplicates) == (1, 1)
+    (folder / "a.txt").write_text(CLIMATE_ARTICLE.replace("2040", "2045"), encoding="utf-8")
+    second = _app(db_path).analyze([str(folder)])
+    assert second.analysed == 1
+    app = _app(db_path)
+    docs = {Path(d.source).name: d for d in app.db.load_documents()}
+    assert set(docs) == {"a.txt", "b.txt"}
+    # b.txt's article was analysed once, as a.txt's original; it keeps those results
+    assert not docs["b.txt"].duplicate_of and docs["b.txt"].mentions
+    assert "2045" in docs["a.txt"].text and docs["a.txt"].mentions
+    assert app.db.check_integrity() == []
+    assert _app(db_path).analyze([str(folder)]).analysed == 0

@@ -40,6 +40,19 @@ def test_migrations_are_applied_once(db_path: Path) -> None:
     assert again.schema_version() == max(m.version for m in MIGRATIONS)
 
 
+def test_a_database_from_a_newer_version_is_refused_untouched(db_path: Path) -> None:
+    from narrascope.errors import StoreError
+
+    db = Database(db_path)
+    db.save_documents([_doc()], NLP_ASSIGNS)
+    with db.engine.begin() as conn:
+        conn.execute(text("INSERT INTO schema_migrations VALUES (99, 'future', 'later')"))
+    db.close()
+    with pytest.raises(StoreError, match="newer narrascope"):
+        Database(db_path)
+    assert Database(db_path, migrate=False).count() == 1
+
+
 def test_wal_mode(db_path: Path) -> None:
     db = Database(db_path)
     with db.engine.connect() as conn:

@@ -130,7 +130,7 @@ class Narrascope:
             summary.ingested += 1
             doc = item
             owner = source_of.get(doc.id) or first_source.get(doc.id)
-            if owner is not None and doc.source and doc.source != owner:
+            if owner is not None and doc.source and not _same_origin(doc, owner):
                 # the same article under another name (syndication, a re-saved file): kept
                 # as a linked copy, so exports name every file and the report every outlet
                 self.db.save_duplicate(as_copy(doc, doc.id))
@@ -217,3 +217,13 @@ class Narrascope:
 
     def close(self) -> None:
         self.db.close()
+
+
+def _same_origin(doc: Document, source: str) -> bool:
+    """Whether ``source`` is where ``doc`` came from: the same file or URL, or, for a
+    JSONL/CSV record, the same file at any line (inserting a record moves the rest)."""
+    if doc.source == source:
+        return True
+    if "line" in doc.meta:
+        return source.rsplit(":", 1)[0] == doc.source.rsplit(":", 1)[0]
+    return False

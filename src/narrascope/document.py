@@ -283,7 +283,8 @@ def as_copy(doc: Document, original_id: str) -> Document:
     """
     key = f"{original_id}\0{doc.source}".encode()
     copy_id = hashlib.sha256(key).hexdigest()[:16]
-    return dataclasses.replace(doc, id=copy_id, duplicate_of=original_id)
+    meta = {**doc.meta, "copy_of": original_id}  # exact, unlike a near-duplicate
+    return dataclasses.replace(doc, id=copy_id, duplicate_of=original_id, meta=meta)
 
 
 def results_on(original: Document, copy: Document) -> Document:

@@ -97,6 +97,13 @@ class Database:
                 done = {
                     row[0] for row in conn.execute(text("SELECT version FROM schema_migrations"))
                 }
+                known = max(m.version for m in MIGRATIONS)
+                if done and max(done) > known:
+                    # writing into a schema this version does not know could corrupt it
+                    raise StoreError(
+                        f"{self.url}: written by a newer narrascope (schema {max(done)},"
+                        f" this version knows up to {known}); upgrade narrascope to use it"
+                    )
                 for migration in MIGRATIONS:
                     if migration.version in done:
                         continue
@@ -127,21 +134,25 @@ class Database:
 
         ``stages`` maps each stage that ran on these documents to the attributes
         it assigns; their values are stored with ``doc.stage_versions[stage]``.
-        An earlier article from the same source with different content is
-        replaced (the file was edited). ``signatures`` are MinHash signatures
-        kept for near-duplicate detection in later runs.
+        An earlier article from the same file or URL with different content is
+        replaced (the file was edited); when another file holds an exact copy of
+        that earlier article, the copy takes its place instead, results and all.
+        Records of JSONL/CSV files are never replaced this way: their source
+        names a line, and inserting a record moves every later one.
+        ``signatures`` are MinHash signatures kept for near-duplicate detection.
         """
         signatures = signatures or {}
         now = _now()
         with self.engine.begin() as conn:
             for doc in docs:
-                if doc.source:
+                if doc.source and "line" not in doc.meta:
                     stale = conn.execute(
                         text("SELECT id FROM articles WHERE source = :s AND id != :i"),
                         {"s": doc.source, "i": doc.id},
                     ).scalars()
                     for old_id in list(stale):
-                        self._delete(conn, old_id)
+                        if not self._promote_copy(conn, old_id, now):
+                            self._delete(conn, old_id)
                 self._upsert_article(conn, doc, now, signatures.get(doc.id))
                 for stage, assigns in stages.items():
                     if stage not in doc.stage_versions:
@@ -231,6 +242,39 @@ class Database:
                 text("INSERT INTO articles_fts (article_id, title, text) VALUES (:id, :t, :x)"),
                 {"id": doc.id, "t": doc.title, "x": doc.text},
             )
+
+    def _promote_copy(self, conn: Connection, article_id: str, now: str) -> bool:
+        """Let an exact copy of ``article_id`` become its source; False if it has none.
+
+        The copy's content is the article's, so the stored results stay valid: only
+        where it came from changes, and the copy's own row goes.
+        """
+        rows = conn.execute(
+            text(
+                "SELECT id, source, url, outlet, title, meta FROM articles WHERE duplicate_of = :o"
+            ),
+            {"o": article_id},
+        ).all()
+        for row in rows:
+            if json.loads(row.meta or "{}").get("copy_of") != article_id:
+                continue  # a near-duplicate: its text differs, the results are not its own
+            self._delete(conn, row.id)
+            conn.execute(
+                text(
+                    "UPDATE articles SET source = :s, url = :u, outlet = :o, title = :t,"
+                    " updated_at = :now WHERE id = :i"
+                ),
+                {
+                    "s": row.source,
+                    "u": row.url,
+                    "o": row.outlet,
+                    "t": row.title,
+                    "now": now,
+                    "i": article_id,
+                },
+            )
+            return True
+        return False
 
     def _delete(self, conn: Connection, article_id: str) -> None:
         for table in ("stage_results", "entities"):
