@@ -173,3 +173,17 @@ def test_fatal_errors_exit_non_zero_with_a_message(tmp_path: Path) -> None:
     assert result.returncode != 0 and "no article with id" in result.stderr
     result = _run("export", "--db", str(tmp_path / "x.db"), "--format", "xml", check=False)
     assert result.returncode != 0 and "expected jsonl, csv or semeval" in result.stderr
+    # commands that only read never create a database, and bad output paths are named
+    missing = tmp_path / "nowhere.db"
+    for command in (["show", "abc"], ["search", "x"], ["report"], ["export"]):
+        result = _run(*command, "--db", str(missing), check=False)
+        assert result.returncode == 1 and "no such database" in result.stderr, command
+    assert not missing.exists()
+    (tmp_path / "taken").write_text("a file, not a folder", encoding="utf-8")
+    result = _run(
+        "export", "--db", str(tmp_path / "x.db"), "--out", str(tmp_path / "taken"), check=False
+    )
+    assert result.returncode == 1 and "cannot write exports" in result.stderr
+    nested = tmp_path / "new" / "dir" / "r.html"
+    _run("report", "--db", str(tmp_path / "x.db"), "--out", str(nested))
+    assert nested.read_text(encoding="utf-8").startswith("<!")

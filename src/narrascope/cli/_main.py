@@ -66,6 +66,35 @@ def _link(docs: list[Any]) -> None:
     link_corpus_entities(docs)
 
 
+def _existing(db: str) -> str:
+    """``db`` for a command that only reads: a missing SQLite file is an error, not a new one."""
+    if "://" not in db and not Path(db).exists():
+        _fail(f"{db}: no such database (create it with `narrascope analyze ... --db {db}`)")
+    return db
+
+
+def _stop_workers_on_signals() -> None:
+    """Let Ctrl-C or a SIGTERM end ``analyze`` without leaving NER workers behind.
+
+    spaCy's multi-process pipe joins its workers when interrupted; a worker blocked
+    writing to a pipe nobody reads any more never exits, and the CLI would wait for
+    it for ever. Terminating the children first lets the join return. Stored
+    batches are safe either way: each is one transaction.
+    """
+    import multiprocessing
+    import signal
+
+    def stop(signum: int, _frame: Any) -> None:
+        for child in multiprocessing.active_children():
+            child.terminate()
+        if signum == signal.SIGINT:
+            raise KeyboardInterrupt
+        raise SystemExit(128 + signum)
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+
+
 def _fail(message: str, code: int = 1) -> None:
     console.print(f"[bold red]error:[/] {markup_safe(message)}", highlight=False, markup=True)
     raise typer.Exit(code)
@@ -126,6 +155,7 @@ def analyze(
         retries=retries,
         default_language=language,
     )
+    _stop_workers_on_signals()
     try:
         narrascope = _open_app(db, config, stages, disable)
         console.print(f"Loading pipeline: {', '.join(narrascope.config.stages)}")
@@ -206,13 +236,17 @@ def report(
     from narrascope.web import render_report
 
     try:
-        database = Database(db)
+        database = Database(_existing(db))
         docs = database.load_documents()
         _link(docs)
     except NarrascopeError as exc:
         _fail(str(exc))
     html = render_report(docs, title=title, rejects=database.rejects())
-    out_path.write_text(html, encoding="utf-8")
+    try:
+        out_path.parent.mkdir(parents=True, exist_ok=True)
+        out_path.write_text(html, encoding="utf-8")
+    except OSError as exc:
+        _fail(f"{out_path}: cannot write the report ({exc.strerror or exc})")
     console.print(f"Wrote {out_path} ({len(docs)} articles, {len(html) // 1024} KiB)")
 
 
@@ -228,7 +262,7 @@ def show(
     from narrascope.app import Narrascope
 
     try:
-        narrascope = Narrascope(db)
+        narrascope = Narrascope(_existing(db))
         full_id = narrascope.resolve_id(article_id)
     except KeyError as exc:
         _fail(str(exc.args[0]))
@@ -312,7 +346,7 @@ def search(
     from narrascope.store import Database
 
     try:
-        hits = Database(db).search(query, limit=limit)
+        hits = Database(_existing(db)).search(query, limit=limit)
     except NarrascopeError as exc:
         _fail(str(exc))
     table = Table(title=f"Search: {query}")
@@ -342,11 +376,14 @@ def export(
     if fmt not in ("jsonl", "csv", "semeval"):
         _fail(f"--format {fmt!r}: expected jsonl, csv or semeval")
     try:
-        docs = Database(db).load_documents()
+        docs = Database(_existing(db)).load_documents()
         _link(docs)
     except NarrascopeError as exc:
         _fail(str(exc))
-    out_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:  # e.g. --out names an existing file
+        _fail(f"{out_dir}: cannot write exports into it ({exc.strerror or exc})")
     written: list[Path] = []
     if fmt == "jsonl":
         path = out_dir / "documents.jsonl"
