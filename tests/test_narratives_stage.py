@@ -13,6 +13,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from narrascope.document import Document
 from narrascope.narratives import (
+    OTHER,
     NarrativeStage,
     evaluate,
     load_taxonomy,
@@ -141,3 +142,14 @@ def test_partials_render_and_escape(docs: list[Document]) -> None:
     assert "<mark>" in html and doc.narratives.dominant in html
     corpus = env.get_template("_narratives_corpus.html").render(docs=[*docs, doc])
     assert "&lt;b&gt;outlet&lt;/b&gt;" in corpus and "<b>outlet</b>" not in corpus
+
+
+def test_too_short_texts_are_other_with_a_note() -> None:
+    short = process_many(["Hello", "NATO warmongers provoke Russia again"], ["en", "en"])
+    for doc in NarrativeStage().pipe(short):
+        assert doc.narratives is not None and doc.narratives.dominant == OTHER
+        assert [lab.label for lab in doc.narratives.labels] == [OTHER]
+        assert any("too few to classify" in note for note in doc.notes)
+    # the threshold is a setting: 0 classifies everything, as before
+    (doc,) = NarrativeStage(min_words=0).pipe(process_many(["Hello"], ["en"]))
+    assert not any("too few" in note for note in doc.notes)

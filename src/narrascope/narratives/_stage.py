@@ -58,6 +58,9 @@ class NarrativeStage(BaseStage):
     explainer : ``template`` (offline default) or ``llm`` (OpenAI-compatible endpoint
         from ``llm_base_url``/``llm_model``/``llm_api_key`` or ``NARRASCOPE_LLM_*``).
     max_evidence : evidence sentences kept per label (1–3).
+    min_words : shorter texts (a headline, "Hello") are labelled ``Other`` with a note:
+        the classifier's scores on a handful of words are noise that reads as a
+        confident narrative (a one-word text scored 0.57 for a URW sub-narrative).
     """
 
     name: ClassVar[str] = "narratives"
@@ -75,16 +78,22 @@ class NarrativeStage(BaseStage):
         llm_api_key: str = "",
         llm_timeout: float = 30.0,
         local_model_path: str = "",
+        min_words: int = 20,
     ) -> None:
         if explainer not in ("template", "llm", "local"):
             raise ValueError(f"explainer must be 'template', 'llm' or 'local', not {explainer!r}")
         self.model_path = Path(model_path) if model_path else MODEL_PATH
         self.explainer = explainer
         self.max_evidence = max(1, min(3, max_evidence))
+        self.min_words = max(0, min_words)
         self.model = load_model(self.model_path)
         # the stored results are stale whenever the artefact or a setting changes
         self.version = artefact_version(
-            "1", self.model_path, explainer=explainer, max_evidence=self.max_evidence
+            "1",
+            self.model_path,
+            explainer=explainer,
+            max_evidence=self.max_evidence,
+            min_words=self.min_words,
         )
         self.client: ChatClient | None = None
         if explainer == "local":
@@ -132,16 +141,26 @@ class NarrativeStage(BaseStage):
         for doc, row, dom in zip(docs, P, domains, strict=True):
             tc, tf = self._thresholds(doc.language)
             nars, subs = decide_labels(self.model.labels_, row, tc, tf)
+            if self._too_short(doc):
+                nars, subs = [OTHER], [OTHER]
             probs = {lab: float(v) for lab, v in zip(self.model.labels_, row, strict=True)}
             if nars != [OTHER]:
                 dom = domain_of(nars[0])
             out.append(NarrativeScores(dom, probs, nars, subs))
         return out
 
+    def _too_short(self, doc: Document) -> bool:
+        return doc.word_count < self.min_words
+
     # ------------------------------------------------------- set_annotations
     def set_annotations(self, docs: list[Document], scores: list[NarrativeScores]) -> None:
         """Write labels, evidence, dominant narrative and explanation into each document."""
         for doc, sc in zip(docs, scores, strict=True):
+            if self._too_short(doc):
+                doc.notes.append(
+                    f"narratives: {doc.word_count} words, too few to classify"
+                    f" (min_words = {self.min_words}); labelled Other"
+                )
             result = NarrativeResult(domain=sc.domain)
             if sc.narratives == [OTHER]:
                 p_max = max(sc.probabilities.values(), default=0.0)
