@@ -140,3 +140,77 @@ def test_stdin_bad_input() -> None:
     assert item == Rejected("<stdin>", "empty input")
     (item,) = list(iter_inputs(["-"], IngestOptions(max_bytes=10), stdin=io.StringIO(GOOD)))
     assert isinstance(item, Rejected) and "too large" in item.reason
+
+
+def test_utf8_with_one_stray_byte_stays_utf8(tmp_path: Path) -> None:
+    """One Latin-1 "£" in a UTF-8 file must not turn every curly quote into mojibake."""
+    text = (
+        "Kyiv’s “long-range” strike approved\n\nThe “decision” was taken on Friday, "
+        "officials said — after a week of talks.\n"
+    )
+    data = text.encode() + "Cost: £5m\n".encode("latin-1")
+    (doc,) = run(tmp_path, "stray.txt", data)
+    assert isinstance(doc, Document) and doc.title == "Kyiv’s “long-range” strike approved"
+    assert doc.text == text + "Cost: \ufffd5m\n"
+    assert doc.meta["encoding"] == "utf-8 (1 invalid byte sequence replaced)"
+    rows = b"title,text\nStray,The \xe2\x80\x9cdecision\xe2\x80\x9d cost \xa35m.\n"
+    (row,) = run(tmp_path, "stray.csv", rows)
+    assert isinstance(row, Document) and row.text == "Stray\n\nThe “decision” cost \ufffd5m."
+
+
+def test_short_legacy_texts_get_the_usual_code_page(tmp_path: Path) -> None:
+    """A few lines of Latin-1 or cp1251 are not read as Baltic DOS or Mac Cyrillic."""
+    for number, (text, encoding) in enumerate(
+        [
+            ("Café in München\n\nWe met at the café in München, a naïve résumé.\n", "latin-1"),
+            ("Café title\n\nThe café in München is \xa0 really nice, éè.\n", "latin-1"),
+            (
+                "Правительство одобрило законопроект\n\nПравительство в среду одобрило "
+                "законопроект о государственных закупках, который должен сократить коррупцию.\n",
+                "cp1251",
+            ),
+            (
+                "Zażółć gęślą jaźń\n\nRząd przyjął w środę projekt ustawy o zamówieniach "
+                "publicznych, który ma ograniczyć korupcję.\n",
+                "cp1250",
+            ),
+        ]
+    ):
+        (doc,) = run(tmp_path, f"legacy{number}.txt", text.encode(encoding))
+        assert isinstance(doc, Document) and doc.text == text, encoding
+        assert doc.meta["encoding"] == {"latin-1": "cp1252"}.get(encoding, encoding)
+
+
+def test_csv_quote_never_closed_is_rejected_not_merged(tmp_path: Path) -> None:
+    rows = (
+        'title,text\n"Open quote,First body text.\nmore\n"Next",Second body text.\n'
+        "Last,Third body text.\n"
+    )
+    rejected, doc = run(tmp_path, "open.csv", rows.encode())
+    path = tmp_path / "open.csv"
+    assert rejected == Rejected(f"{path}:2", "malformed CSV (lines 2-4): ',' expected after '\"'")
+    assert isinstance(doc, Document) and doc.source == f"{path}:5" and doc.title == "Last"
+    fine, at_end = run(tmp_path, "end.csv", b'title,text\nFine,Body text.\n"Open,never closed\n')
+    assert isinstance(fine, Document) and fine.text == "Fine\n\nBody text."
+    assert at_end == Rejected(
+        f"{tmp_path / 'end.csv'}:3", "malformed CSV (line 3): unexpected end of data"
+    )
+
+
+def test_record_text_loses_control_characters(tmp_path: Path) -> None:
+    """NUL, ESC (terminal escape sequences), DEL and C1 controls are not text."""
+    body = "Crews\x00 returned\x1b[31m to work\x07 on\x7f Friday\x9b after\x0ca week\x1fof talks."
+    clean = "Crews returned[31m to work on Friday after a week of talks."
+    (row,) = run(tmp_path, "ctl.csv", f"title,text\nStrike\x1b]0;x\x07,{body}\n".encode())
+    (line,) = run(tmp_path, "ctl.jsonl", json.dumps({"title": "Strike", "text": body}).encode())
+    assert isinstance(row, Document) and row.text == f"Strike]0;x\n\n{clean}"
+    assert isinstance(line, Document) and line.text == f"Strike\n\n{clean}"
+
+
+def test_files_without_records_are_rejected(tmp_path: Path) -> None:
+    (item,) = run(tmp_path, "header.csv", b"title,text\n")
+    assert item == Rejected(str(tmp_path / "header.csv"), "no records (only a header row)")
+    (item,) = run(tmp_path, "blank.jsonl", b"\n  \n\n")
+    assert item == Rejected(str(tmp_path / "blank.jsonl"), "no records (only blank lines)")
+    (item,) = run(tmp_path, "nothing.csv", b"")
+    assert item == Rejected(str(tmp_path / "nothing.csv"), "empty file")

@@ -17,6 +17,10 @@ __all__ = ["content_id", "normalize_text", "strip_boilerplate"]
 
 # Zero-width characters and the BOM carry no content but change hashes.
 _INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
+# C0 controls but tab/LF/CR, DEL and C1 controls: NUL, ESC (terminal escape sequences) and the
+# like are never text. The ones Python counts as whitespace (VT, FF, \x1c-\x1f, NEL) are left
+# to _SPACES, which makes them a space, so that words they separate stay apart.
+_CONTROLS = re.compile("[\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f]")
 _SPACES = re.compile(r"[^\S\n]+")  # whitespace except newlines (tabs, NBSP, thin spaces ...)
 _MANY_NEWLINES = re.compile(r"\n{3,}")
 _ANY_WHITESPACE = re.compile(r"\s+")
@@ -39,9 +43,11 @@ def normalize_text(text: str) -> str:
     """NFC, ``\\n`` line ends, one space per whitespace run, at most one blank line.
 
     Paragraph breaks are kept because sentence splitting and the report use them.
+    Control characters are dropped: a CSV/JSON record can carry NUL or ESC bytes
+    that no reader of the text should get.
     """
     text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
-    text = _INVISIBLE.sub("", text)
+    text = _CONTROLS.sub("", _INVISIBLE.sub("", text))
     lines = [_SPACES.sub(" ", line).strip() for line in text.split("\n")]
     return _MANY_NEWLINES.sub("\n\n", "\n".join(lines)).strip()
 

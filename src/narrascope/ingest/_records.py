@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from narrascope.ingest._dates import parse_date
-from narrascope.ingest._text import DecodeError, decode_bytes
+from narrascope.ingest._text import DecodeError, codec_name, decode_bytes, path_text
 from narrascope.ingest._types import Article, IngestOptions, Rejected
 
 __all__ = ["DEFAULT_FIELDS", "iter_csv", "iter_jsonl", "json_record", "record_article"]
@@ -101,7 +101,7 @@ def _sniff_encoding(path: Path) -> str:
 
 def _open_text(path: Path) -> tuple[io.TextIOWrapper, str]:
     encoding = _sniff_encoding(path)
-    return path.open(encoding=encoding, errors="replace", newline=""), encoding
+    return path.open(encoding=codec_name(encoding), errors="replace", newline=""), encoding
 
 
 def json_record(line: str, source: str, options: IngestOptions, folder: str) -> Article | Rejected:
@@ -118,30 +118,47 @@ def json_record(line: str, source: str, options: IngestOptions, folder: str) -> 
 
 
 def iter_jsonl(path: Path, options: IngestOptions, folder: str) -> Iterator[Article | Rejected]:
-    """One Article or Rejected per non-empty line of a JSON Lines file."""
+    """One Article or Rejected per non-empty line of a JSON Lines file.
+
+    A file without a single record is rejected as a whole: "ingested 0,
+    rejected 0" would hide that it was read at all.
+    """
+    source = path_text(path)
     try:
         fh, encoding = _open_text(path)
     except DecodeError as exc:
-        yield Rejected(str(path), str(exc))
+        yield Rejected(source, str(exc))
         return
+    records = number = 0
     with fh:
         for number, line in enumerate(fh, start=1):
             if not line.strip():
                 continue
-            item = json_record(line, f"{path}:{number}", options, folder)
+            records += 1
+            item = json_record(line, f"{source}:{number}", options, folder)
             if isinstance(item, Article):
                 item.meta.update(format="jsonl", line=number)
                 if encoding not in ("utf-8", "utf-8-sig"):
                     item.meta["encoding"] = encoding
             yield item
+    if not records:
+        yield Rejected(source, "no records (only blank lines)" if number else "empty file")
 
 
 def iter_csv(path: Path, options: IngestOptions, folder: str) -> Iterator[Article | Rejected]:
-    """One Article or Rejected per row of a CSV file with a header row."""
+    """One Article or Rejected per row of a CSV file with a header row.
+
+    Quoting is read strictly, with doubled quotes as RFC 4180 has them whatever
+    the sniffer guessed: a lenient reader lets an unterminated quote swallow the
+    rows after it into one field without a word. A malformed record is rejected
+    by the line it starts on and reading goes on after it; a file without a
+    single record is rejected as a whole.
+    """
+    source = path_text(path)
     try:
         fh, encoding = _open_text(path)
     except DecodeError as exc:
-        yield Rejected(str(path), str(exc))
+        yield Rejected(source, str(exc))
         return
     csv.field_size_limit(max(options.max_bytes, 131072))
     with fh:
@@ -151,19 +168,38 @@ def iter_csv(path: Path, options: IngestOptions, folder: str) -> Iterator[Articl
             dialect: Any = csv.Sniffer().sniff(sample, delimiters=",;\t|")
         except csv.Error:
             dialect = csv.excel
-        reader = csv.DictReader(fh, dialect=dialect)
-        start = 2
+        reader = csv.DictReader(fh, dialect=dialect, doublequote=True, strict=True)
         try:
-            for row in reader:
-                source = f"{path}:{start}"
-                start = reader.line_num + 1
-                if not any((v or "").strip() for v in row.values() if isinstance(v, str)):
-                    continue
-                item = record_article(row, source, options, folder)
-                if isinstance(item, Article):
-                    item.meta.update(format="csv", line=int(source.rsplit(":", 1)[1]))
-                    if encoding not in ("utf-8", "utf-8-sig"):
-                        item.meta["encoding"] = encoding
-                yield item
+            header = reader.fieldnames
         except csv.Error as exc:
-            yield Rejected(f"{path}:{reader.line_num}", f"malformed CSV: {exc}")
+            yield Rejected(f"{source}:1", f"malformed CSV header: {exc}")
+            return
+        if not header:
+            yield Rejected(source, "empty file" if header is None else "no header row")
+            return
+        start = reader.line_num + 1
+        records = 0
+        while True:
+            try:
+                row = next(reader)
+            except StopIteration:
+                break
+            except csv.Error as exc:
+                end = reader.reader.line_num  # DictReader.line_num is only set on success
+                lines = f"line {start}" if end <= start else f"lines {start}-{end}"
+                yield Rejected(f"{source}:{start}", f"malformed CSV ({lines}): {exc}")
+                records += 1
+                start = end + 1
+                continue
+            line, start = start, reader.line_num + 1
+            if not any((v or "").strip() for v in row.values() if isinstance(v, str)):
+                continue
+            records += 1
+            item = record_article(row, f"{source}:{line}", options, folder)
+            if isinstance(item, Article):
+                item.meta.update(format="csv", line=line)
+                if encoding not in ("utf-8", "utf-8-sig"):
+                    item.meta["encoding"] = encoding
+            yield item
+    if not records:
+        yield Rejected(source, "no records (only a header row)")

@@ -7,7 +7,7 @@ the iteration continues, so one bad file never stops a corpus run.
 
 from __future__ import annotations
 
-import glob
+import fnmatch
 import os
 import re
 from collections.abc import Iterator, Sequence
@@ -24,7 +24,14 @@ from narrascope.ingest._html import extract_html, html_fragment_text
 from narrascope.ingest._lang import detect_language
 from narrascope.ingest._normalize import content_id, normalize_text, strip_boilerplate
 from narrascope.ingest._records import iter_csv, iter_jsonl, json_record
-from narrascope.ingest._text import DecodeError, decode_bytes, read_limited, too_large_reason
+from narrascope.ingest._text import (
+    DecodeError,
+    decode_bytes,
+    path_text,
+    read_limited,
+    regular_file_reason,
+    too_large_reason,
+)
 from narrascope.ingest._txt import parse_txt
 from narrascope.ingest._types import Article, IngestOptions, Rejected
 
@@ -68,13 +75,99 @@ def _domain(url: str) -> str:
     return host[4:] if host.startswith("www.") else host
 
 
-def _walk(root: Path) -> Iterator[Path]:
-    """Supported files under ``root`` in a stable order, hidden files and dirs skipped."""
-    for dirpath, dirnames, filenames in os.walk(root):
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-        for name in sorted(filenames):
-            if not name.startswith(".") and Path(name).suffix.lower() in FORMATS:
-                yield Path(dirpath) / name
+def _is_dir(entry: os.DirEntry[str]) -> bool:
+    try:
+        return entry.is_dir()
+    except OSError:  # a symlink loop: not a directory, read (and rejected) as a file
+        return False
+
+
+def _walk(root: Path) -> Iterator[Path | Rejected]:
+    """Supported files under ``root`` in a stable order, hidden files and dirs skipped.
+
+    Depth first from an explicit stack, because ``os.walk`` recurses and a tree a
+    thousand levels deep ends in RecursionError. Symlinked directories are not
+    followed (a link to ``.`` or ``..`` would loop). A directory that cannot be
+    listed is a Rejected, and its siblings are still read.
+    """
+    stack = [root]
+    while stack:
+        directory = stack.pop()
+        try:
+            with os.scandir(directory) as listing:
+                entries = sorted(listing, key=lambda entry: entry.name)
+        except OSError as exc:
+            reason = f"cannot read the directory: {exc.strerror or exc}"
+            yield Rejected(path_text(directory), reason)
+            continue
+        subdirs = []
+        for entry in entries:
+            if entry.name.startswith("."):
+                continue
+            if _is_dir(entry):
+                if not entry.is_symlink():
+                    subdirs.append(Path(entry.path))
+            elif Path(entry.name).suffix.lower() in FORMATS:
+                yield Path(entry.path)
+        stack.extend(reversed(subdirs))
+
+
+def _match(pattern: tuple[str, ...], parts: tuple[str, ...]) -> bool:
+    """Whether relative path ``parts`` matches glob ``pattern`` parts (``**``: any number).
+
+    As in :mod:`glob`, a name starting with a dot is only matched by a pattern
+    part starting with one.
+    """
+    if not pattern:
+        return not parts
+    head, tail = pattern[0], pattern[1:]
+    if head == "**":
+        for skip in range(len(parts) + 1):
+            if _match(tail, parts[skip:]):
+                return True
+            if skip < len(parts) and parts[skip].startswith("."):
+                return False
+        return False
+    if not parts or (parts[0].startswith(".") and not head.startswith(".")):
+        return False
+    return fnmatch.fnmatch(parts[0], head) and _match(tail, parts[1:])
+
+
+def _glob(pattern: str) -> list[Path]:
+    """The sorted matches of a recursive glob, without following symlinked directories.
+
+    ``glob.glob(recursive=True)`` follows them into ``**``, so a link to ``.`` or
+    ``..`` in the tree makes it run forever. Here the tree under the pattern's
+    literal prefix is walked (a symlinked directory can match, but is not
+    entered) and each path is matched part by part; a trailing slash matches
+    directories only, as with glob.
+    """
+    parts = Path(pattern).parts
+    literal = next((i for i, part in enumerate(parts) if _GLOB_CHARS.search(part)), len(parts))
+    rest = parts[literal:]
+    if not rest:
+        return []
+    dirs_only = pattern.endswith(("/", os.sep))
+    hidden = any(part.startswith(".") for part in rest)  # else no dot-name can ever match
+    depth = None if "**" in rest else len(rest)
+    matches: list[Path] = []
+    stack: list[tuple[Path, tuple[str, ...]]] = [(Path(*parts[:literal]), ())]
+    while stack:
+        directory, relative = stack.pop()
+        try:
+            with os.scandir(directory) as listing:
+                entries = list(listing)
+        except OSError:  # as glob: an unreadable directory has no matches
+            continue
+        for entry in entries:
+            if entry.name.startswith(".") and not hidden:
+                continue
+            sub, is_dir = (*relative, entry.name), _is_dir(entry)
+            if (is_dir or not dirs_only) and _match(rest, sub):
+                matches.append(directory / entry.name)
+            if is_dir and not entry.is_symlink() and (depth is None or len(sub) < depth):
+                stack.append((directory / entry.name, sub))
+    return sorted(matches, key=str)
 
 
 class _Reader:
@@ -153,46 +246,58 @@ class _Reader:
         path = Path(raw).expanduser()
         if path.is_dir():
             for file in _walk(path):
-                yield from self.file(file, named=False)
-        elif path.exists():
+                if isinstance(file, Rejected):
+                    yield file
+                else:
+                    yield from self.file(file, named=False)
+        elif os.path.lexists(path):  # a dangling or looping link is rejected with its reason
             yield from self.file(path, named=True)
         elif _GLOB_CHARS.search(raw):
-            matches = sorted(glob.glob(os.path.expanduser(raw), recursive=True))
+            matches = _glob(os.path.expanduser(raw))
             if not matches:
-                yield Rejected(raw, "the pattern matched no files")
-            for match in matches:
-                found = Path(match)
-                if found.is_dir():
-                    for file in _walk(found):
+                yield Rejected(path_text(raw), "the pattern matched no files")
+            seen: set[str] = set()  # a file reached twice (a matched dir and its files, links)
+            for found in matches:
+                for file in _walk(found) if found.is_dir() else [found]:
+                    if isinstance(file, Rejected):
+                        yield file
+                    elif (real := os.path.realpath(file)) not in seen:
+                        seen.add(real)
                         yield from self.file(file, named=False)
-                else:
-                    yield from self.file(found, named=False)
         else:
-            yield Rejected(raw, "no such file, directory or URL")
+            yield Rejected(path_text(raw), "no such file, directory or URL")
 
     def file(self, path: Path, *, named: bool) -> Iterator[Document | Rejected]:
+        """Read one file; whatever goes wrong rejects this file, named by its path."""
+        source = path_text(path)
         fmt = FORMATS.get(path.suffix.lower())
         if fmt is None:
             if named:
-                yield Rejected(str(path), f"unsupported format {path.suffix or '(no suffix)'!r}")
+                yield Rejected(source, f"unsupported format {path.suffix or '(no suffix)'!r}")
             return
-        folder = path.resolve().parent.name
         try:
+            reason = regular_file_reason(path)  # before opening: a FIFO would block forever
+            if reason is not None:
+                yield Rejected(source, reason)
+                return
+            folder = path_text(path.resolve().parent.name)
             if fmt == "jsonl":
                 for item in iter_jsonl(path, self.options, folder):
                     yield self.document(item, "jsonl") if isinstance(item, Article) else item
             elif fmt == "csv":
                 for item in iter_csv(path, self.options, folder):
                     yield self.document(item, "csv") if isinstance(item, Article) else item
+            elif fmt == "opml":  # relative feed paths are resolved against the real path
+                yield from self._opml(read_limited(path, self.options.max_bytes), path)
             else:
                 data = read_limited(path, self.options.max_bytes)
-                yield from getattr(self, f"_{fmt}")(data, str(path), folder)
+                yield from getattr(self, f"_{fmt}")(data, source, folder)
         except DecodeError as exc:
-            yield Rejected(str(path), str(exc))
+            yield Rejected(source, str(exc))
         except OSError as exc:
-            yield Rejected(str(path), f"cannot read: {exc.strerror or exc}")
+            yield Rejected(source, f"cannot read: {exc.strerror or exc}")
         except Exception as exc:  # a parser bug must cost one file, not the run
-            yield Rejected(str(path), f"unexpected error: {type(exc).__name__}: {exc}")
+            yield Rejected(source, f"unexpected error: {type(exc).__name__}: {exc}")
 
     # -------------------------------------------------------------- formats
     def _txt(self, data: bytes, source: str, folder: str) -> Iterator[Document | Rejected]:
@@ -251,7 +356,8 @@ class _Reader:
         for number, entry in enumerate(feed.entries, start=1):
             yield self.entry(feed, entry, f"{source}#{number}", folder, remote=remote)
 
-    def _opml(self, data: bytes, source: str, folder: str) -> Iterator[Document | Rejected]:
+    def _opml(self, data: bytes, path: Path) -> Iterator[Document | Rejected]:
+        source = path_text(path)
         try:
             feeds = parse_opml(data)
         except Exception as exc:
@@ -259,7 +365,7 @@ class _Reader:
             return
         if not feeds:
             yield Rejected(source, "the OPML file lists no feeds (no outline with xmlUrl)")
-        base = Path(source).parent
+        base = path.parent
         for url, _title in feeds:
             if _is_url(url):
                 yield from self.url(url)
@@ -334,7 +440,7 @@ class _Reader:
                 backoff=opts.backoff,
             )
         except FetchError as exc:
-            yield Rejected(url, str(exc))
+            yield Rejected(path_text(url), str(exc))
             return
         try:
             if looks_like_feed(got.content, got.content_type):
@@ -408,6 +514,6 @@ def iter_inputs(
             try:
                 yield from reader.input(raw, stdin)
             except Exception as exc:
-                yield Rejected(raw, f"unexpected error: {type(exc).__name__}: {exc}")
+                yield Rejected(path_text(raw), f"unexpected error: {type(exc).__name__}: {exc}")
     finally:
         reader.close()
