@@ -117,6 +117,15 @@ def json_record(line: str, source: str, options: IngestOptions, folder: str) -> 
     return record_article(record, source, options, folder)
 
 
+def _tagged(item: Article | Rejected, fmt: str, line: int, encoding: str) -> Article | Rejected:
+    """A record's article with its format, line and (when not UTF-8) encoding in ``meta``."""
+    if isinstance(item, Article):
+        item.meta.update(format=fmt, line=line)
+        if encoding not in ("utf-8", "utf-8-sig"):
+            item.meta["encoding"] = encoding
+    return item
+
+
 def iter_jsonl(path: Path, options: IngestOptions, folder: str) -> Iterator[Article | Rejected]:
     """One Article or Rejected per non-empty line of a JSON Lines file.
 
@@ -135,12 +144,9 @@ def iter_jsonl(path: Path, options: IngestOptions, folder: str) -> Iterator[Arti
             if not line.strip():
                 continue
             records += 1
-            item = json_record(line, f"{source}:{number}", options, folder)
-            if isinstance(item, Article):
-                item.meta.update(format="jsonl", line=number)
-                if encoding not in ("utf-8", "utf-8-sig"):
-                    item.meta["encoding"] = encoding
-            yield item
+            yield _tagged(
+                json_record(line, f"{source}:{number}", options, folder), "jsonl", number, encoding
+            )
     if not records:
         yield Rejected(source, "no records (only blank lines)" if number else "empty file")
 
@@ -195,11 +201,8 @@ def iter_csv(path: Path, options: IngestOptions, folder: str) -> Iterator[Articl
             if not any((v or "").strip() for v in row.values() if isinstance(v, str)):
                 continue
             records += 1
-            item = record_article(row, f"{source}:{line}", options, folder)
-            if isinstance(item, Article):
-                item.meta.update(format="csv", line=line)
-                if encoding not in ("utf-8", "utf-8-sig"):
-                    item.meta["encoding"] = encoding
-            yield item
+            yield _tagged(
+                record_article(row, f"{source}:{line}", options, folder), "csv", line, encoding
+            )
     if not records:
         yield Rejected(source, "no records (only a header row)")
