@@ -118,3 +118,11 @@ def test_vector_cache(db_path: Path) -> None:
 def test_url_mapping() -> None:
     assert to_url("news.db").startswith("sqlite:///")
     assert to_url("postgresql://u@h/db") == "postgresql+psycopg://u@h/db"
+
+
+def test_a_reader_never_creates_a_database(tmp_path: Path) -> None:
+    from narrascope.errors import StoreError
+
+    with pytest.raises(StoreError, match="no such database"):
+        Database(tmp_path / "typo.db", must_exist=True)
+    assert not (tmp_path / "typo.db").exists()

@@ -74,9 +74,11 @@ class AnalyzeSummary:
 class Narrascope:
     """Owns configuration, storage and the pipeline."""
 
-    def __init__(self, db: str | Path, config: Config | None = None) -> None:
+    def __init__(
+        self, db: str | Path, config: Config | None = None, *, must_exist: bool = False
+    ) -> None:
         self.config = config or Config()
-        self.db = Database(db)
+        self.db = Database(db, must_exist=must_exist)
         self._pipeline: Pipeline | None = None
 
     @property

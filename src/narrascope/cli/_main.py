@@ -66,13 +66,6 @@ def _link(docs: list[Any]) -> None:
     link_corpus_entities(docs)
 
 
-def _existing(db: str) -> str:
-    """``db`` for a command that only reads: a missing SQLite file is an error, not a new one."""
-    if "://" not in db and not Path(db).exists():
-        _fail(f"{db}: no such database (create it with `narrascope analyze ... --db {db}`)")
-    return db
-
-
 def _stop_workers_on_signals() -> None:
     """Let Ctrl-C or a SIGTERM end ``analyze`` without leaving NER workers behind.
 
@@ -236,7 +229,7 @@ def report(
     from narrascope.web import render_report
 
     try:
-        database = Database(_existing(db))
+        database = Database(db, must_exist=True)
         docs = database.load_documents()
         _link(docs)
     except NarrascopeError as exc:
@@ -262,7 +255,7 @@ def show(
     from narrascope.app import Narrascope
 
     try:
-        narrascope = Narrascope(_existing(db))
+        narrascope = Narrascope(db, must_exist=True)
         full_id = narrascope.resolve_id(article_id)
     except KeyError as exc:
         _fail(str(exc.args[0]))
@@ -346,7 +339,7 @@ def search(
     from narrascope.store import Database
 
     try:
-        hits = Database(_existing(db)).search(query, limit=limit)
+        hits = Database(db, must_exist=True).search(query, limit=limit)
     except NarrascopeError as exc:
         _fail(str(exc))
     table = Table(title=f"Search: {query}")
@@ -376,7 +369,7 @@ def export(
     if fmt not in ("jsonl", "csv", "semeval"):
         _fail(f"--format {fmt!r}: expected jsonl, csv or semeval")
     try:
-        docs = Database(_existing(db)).load_documents()
+        docs = Database(db, must_exist=True).load_documents()
         _link(docs)
     except NarrascopeError as exc:
         _fail(str(exc))

@@ -71,8 +71,15 @@ class ArticleRow:
 class Database:
     """Storage of articles and stage results behind one interface."""
 
-    def __init__(self, db: str | Path, *, migrate: bool = True) -> None:
+    def __init__(self, db: str | Path, *, migrate: bool = True, must_exist: bool = False) -> None:
+        """Open (and migrate) ``db``; ``must_exist`` is for readers, which must never
+        create an empty SQLite file where a user mistyped a path."""
         self.url = to_url(db)
+        sqlite_file = self.url[len("sqlite:///") :] if self.url.startswith("sqlite:///") else ""
+        if must_exist and sqlite_file and not Path(sqlite_file).exists():
+            raise StoreError(
+                f"{db}: no such database (create it with `narrascope analyze ... --db {db}`)"
+            )
         try:
             self.engine: Engine = create_engine(self.url, future=True)
         except (SQLAlchemyError, ModuleNotFoundError) as exc:
