@@ -226,6 +226,6 @@ def _same_origin(doc: Document, source: str) -> bool:
     JSONL/CSV record, the same file at any line (inserting a record moves the rest)."""
     if doc.source == source:
         return True
-    if "line" in doc.meta:
+    if doc.from_record:
         return source.rsplit(":", 1)[0] == doc.source.rsplit(":", 1)[0]
     return False

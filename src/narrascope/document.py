@@ -198,6 +198,12 @@ class Document:
     def word_count(self) -> int:
         return len(self.text.split())
 
+    @property
+    def from_record(self) -> bool:
+        """One record of a JSONL/CSV file: ``source`` is ``file:LINE``, which moves when
+        records are inserted, so it identifies the file, not the article."""
+        return "line" in self.meta
+
     def entity(self, entity_id: str) -> Entity | None:
         for ent in self.entities:
             if ent.id == entity_id:

@@ -152,7 +152,7 @@ class Database:
         now = _now()
         with self.engine.begin() as conn:
             for doc in docs:
-                if doc.source and "line" not in doc.meta:
+                if doc.source and not doc.from_record:
                     stale = conn.execute(
                         text("SELECT id FROM articles WHERE source = :s AND id != :i"),
                         {"s": doc.source, "i": doc.id},
