@@ -178,6 +178,10 @@ class Document:
     published: date | None = None
     language: str = ""
     source: str = ""
+    #: the characters of the source file before ``text`` (a ``.txt`` file's header
+    #: lines, stripped by ingestion); empty when ``text`` starts the file or there is
+    #: no file. Exports whose offsets must index the file itself add its length.
+    source_prefix: str = ""
     authors: list[str] = field(default_factory=list)
     meta: dict[str, Any] = field(default_factory=dict)
     duplicate_of: str | None = None
@@ -203,6 +207,19 @@ class Document:
         """One record of a JSONL/CSV file: ``source`` is ``file:LINE``, which moves when
         records are inserted, so it identifies the file, not the article."""
         return "line" in self.meta
+
+    def source_offset(self, index: int, *, utf16: bool = False) -> int:
+        """Offset ``index`` of ``text`` as an offset into the source file's text.
+
+        ``utf16`` counts UTF-16 code units (as the SemEval-2025 files do) instead of
+        Python characters (as the PTC files do). A BOM and CRLF line ends are
+        characters of the file and are counted as such.
+        """
+        if not utf16:
+            return len(self.source_prefix) + index
+        astral = sum(1 for ch in self.source_prefix if ord(ch) > 0xFFFF)
+        astral += sum(1 for ch in self.text[:index] if ord(ch) > 0xFFFF)
+        return len(self.source_prefix) + index + astral
 
     def entity(self, entity_id: str) -> Entity | None:
         for ent in self.entities:
@@ -320,6 +337,7 @@ def results_on(original: Document, copy: Document) -> Document:
         original,
         id=copy.id,
         source=copy.source,
+        source_prefix=copy.source_prefix,
         text=copy.text,
         duplicate_of=copy.duplicate_of,
         mentions=mentions,

@@ -354,7 +354,10 @@ def search(
 def export(
     db: DbOption = "narrascope.db",
     fmt: Annotated[str, typer.Option("--format", help="jsonl, csv or semeval.")] = "jsonl",
-    out_dir: Annotated[Path, typer.Option("--out", help="Folder to write into.")] = Path("results"),
+    out_dir: Annotated[
+        Path | None,
+        typer.Option("--out", help="Folder to write into [default: DB-export beside the DB]."),
+    ] = None,
     gold_order: Annotated[
         Path | None,
         typer.Option(
@@ -368,6 +371,7 @@ def export(
 
     if fmt not in ("jsonl", "csv", "semeval"):
         _fail(f"--format {fmt!r}: expected jsonl, csv or semeval")
+    out_dir = _export_dir(db, out_dir)
     try:
         docs = Database(db, must_exist=True).load_documents()
         _link(docs)
@@ -394,9 +398,31 @@ def export(
             except OSError as exc:
                 _fail(f"{gold_order}: cannot read ({exc.strerror})")
             order = list(dict.fromkeys(line.split("\t", 1)[0] for line in lines if line.strip()))
-        written += _export_semeval(docs, out_dir, order)
+        paths, skipped = _export_semeval(docs, out_dir, order)
+        written += paths
+        for name, reason in skipped:
+            console.print(term_text(f"skipped {name!r}: {reason}"), style="yellow")
     for path in written:
         console.print(f"Wrote {path}")
+
+
+def _export_dir(db: str, out_dir: Path | None) -> Path:
+    """Where ``export`` writes: ``--out``, else ``news-export/`` beside ``news.db``.
+
+    A PostgreSQL database gets ``<dbname>-export/`` in the working directory. Never
+    a folder inside the installed package: the next upgrade would delete it.
+    """
+    if out_dir is None:
+        if "://" in db:
+            name = db.rstrip("/").rsplit("/", 1)[-1].split("?", 1)[0] or "narrascope"
+            out_dir = Path(f"{name}-export")
+        else:
+            path = Path(db).expanduser()
+            out_dir = path.with_name(f"{path.stem or path.name}-export")
+    package = Path(__file__).resolve().parent.parent
+    if out_dir.resolve().is_relative_to(package):
+        _fail(f"{out_dir}: inside the narrascope package; pass --out with a folder elsewhere")
+    return out_dir
 
 
 def _export_csv(docs: list[Any], out_dir: Path) -> list[Path]:
@@ -506,12 +532,17 @@ def _export_csv(docs: list[Any], out_dir: Path) -> list[Path]:
     return paths
 
 
-def _export_semeval(docs: list[Any], out_dir: Path, order: list[str] | None = None) -> list[Path]:
+def _export_semeval(
+    docs: list[Any], out_dir: Path, order: list[str] | None = None
+) -> tuple[list[Path], list[tuple[str, str]]]:
     """Official prediction files; ids are the source file names, as in the SemEval data.
 
     Rows follow ``order`` (the gold file's document order) when given, else file names.
     Copies and near-duplicates get their original's predictions, placed on their own
-    text: a scorer expects a line for every file it was given.
+    text: a scorer expects a line for every file it was given. Offsets index the
+    source file (``Document.source_offset``), header lines included. Returns the
+    files written and ``(name, reason)`` for each document left out: a file name
+    with a tab or a line break cannot be an id in a tab-separated line.
     """
     import dataclasses
 
@@ -519,13 +550,18 @@ def _export_semeval(docs: list[Any], out_dir: Path, order: list[str] | None = No
 
     by_id = {doc.id: doc for doc in docs}
     named = []
+    skipped: list[tuple[str, str]] = []
     for doc in docs:
         if doc.duplicate_of:
             original = by_id.get(doc.duplicate_of)
             if original is None or original.duplicate_of:
                 continue
             doc = results_on(original, doc)
-        named.append(dataclasses.replace(doc, id=Path(doc.source).name if doc.source else doc.id))
+        name = Path(doc.source).name if doc.source else doc.id
+        if any(ch in name for ch in "\t\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029"):
+            skipped.append((name, "a tab or line break in the file name would break the TSV"))
+            continue
+        named.append(dataclasses.replace(doc, id=name))
     rank = {doc_id: i for i, doc_id in enumerate(order or [])}
     named.sort(key=lambda d: (rank.get(d.id, len(rank)), d.id))
     paths: list[Path] = []
@@ -548,9 +584,10 @@ def _export_semeval(docs: list[Any], out_dir: Path, order: list[str] | None = No
     with techniques.open("w", encoding="utf-8") as fh:
         for doc in named:
             for span in doc.techniques:
-                fh.write(f"{doc.id}\t{span.technique}\t{span.start}\t{span.end}\n")
+                start, end = doc.source_offset(span.start), doc.source_offset(span.end)
+                fh.write(f"{doc.id}\t{span.technique}\t{start}\t{end}\n")
     paths.append(techniques)
-    return paths
+    return paths, skipped
 
 
 @app.command("stages")

@@ -13,7 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from narrascope.datasets import GoldDocument, load_semeval2025, py_to_utf16
+from narrascope.datasets import GoldDocument, load_semeval2025
 from narrascope.document import Document, Framing
 from narrascope.framing._features import mention_features
 from narrascope.framing._stage import MODEL_PATH, FramingStage, load_model
@@ -190,7 +190,8 @@ def semeval_lines(docs: list[Document]) -> list[str]:
     """Official subtask-1 prediction lines for every framed mention that has a role.
 
     ``id<TAB>mention<TAB>start<TAB>end<TAB>main_role<TAB>fine_role…`` with the end
-    inclusive and both offsets in UTF-16 code units, as the gold files count.
+    inclusive and both offsets in UTF-16 code units of the source file, as the gold
+    files count (``Document.source_offset``: header lines stripped at ingestion count).
     Documents framed without per-mention framings fall back to the entity's
     aggregated role on each of its mentions.
     """
@@ -201,8 +202,9 @@ def semeval_lines(docs: list[Document]) -> list[str]:
             per_mention = _expand(doc)
         for f in sorted(per_mention, key=lambda fr: fr.mention):
             m = doc.mentions[f.mention]
-            start = py_to_utf16(doc.text, m.start)
-            end = py_to_utf16(doc.text, m.end) - 1
+            # offsets index the file the scorer reads, header lines and all
+            start = doc.source_offset(m.start, utf16=True)
+            end = doc.source_offset(m.end, utf16=True) - 1
             fines = [r.role for r in f.fine_roles] or [""]
             # the format is one tab-separated line per mention: a name broken over a line
             # ("Vladimir\nPutin") is written with a space; the offsets still locate it

@@ -20,7 +20,7 @@ from datetime import date, datetime
 from email.utils import parsedate_to_datetime
 from functools import cache
 
-__all__ = ["MONTH_LOCALES", "find_date", "parse_date"]
+__all__ = ["MONTH_LOCALES", "find_date", "parse_date", "whole_date"]
 
 #: Locales whose month names are recognised: the languages narrascope analyses and
 #: neighbours whose outlets cover the same stories.
@@ -131,3 +131,45 @@ def parse_date(value: object) -> date | None:
     except (TypeError, ValueError, IndexError):
         pass
     return find_date(text)
+
+
+#: what may stand before a date that is a line of its own: a weekday ("Wednesday, ")
+_DATE_HEAD = re.compile(r"^(?:\w+\.?,?\s+)?$")
+#: ... and after it: a time, a time zone, the Russian "г." (year), punctuation
+_DATE_TAIL = re.compile(
+    r"^[\s,.;—–-]*(?:г\.?)?[\s,.;—–-]*"
+    r"(?:(?:at\s+)?\d{1,2}[:.]\d{2}(?:[:.]\d{2})?(?:\s*[ap]\.?m\.?)?"
+    r"(?:\s*(?:utc|gmt|z|[+-]\d{2}:?\d{2}))?)?[\s.,;]*$",
+    re.IGNORECASE,
+)
+
+
+def whole_date(value: str) -> date | None:
+    """``value`` as a date when it is a date *and nothing else* (a weekday, a time at most).
+
+    Why not :func:`parse_date`: that finds a date anywhere in a value, which is right
+    for a metadata field but wrong for deciding whether a ``.txt`` line is a header.
+    ``date 2021-11-27 Joe Biden's hand may be forced ...`` contains a date, yet it is
+    a headline, and taking it for a header would drop the headline.
+    """
+    text = value.strip()
+    if not text:
+        return None
+    try:
+        return datetime.fromisoformat(text.replace("Z", "+00:00")).date()
+    except ValueError:
+        pass
+    try:
+        return parsedate_to_datetime(text).date()
+    except (TypeError, ValueError, IndexError):
+        pass
+    text = text.translate(_ASCII_DIGITS)
+    for pattern in _months_and_patterns()[1]:
+        match = pattern.search(text)
+        if (
+            match is not None
+            and _DATE_HEAD.match(text[: match.start()])
+            and _DATE_TAIL.match(text[match.end() :])
+        ):
+            return _from_match(match)
+    return None

@@ -193,8 +193,10 @@ class _Reader:
     def document(self, article: Article, fmt: str, encoding: str = "utf-8") -> Document | Rejected:
         """Settle text, id, outlet and language of an extracted article."""
         opts = self.options
+        prefix = ""
         if article.text is not None:
             text, title, body = article.text, article.title, article.body
+            prefix = article.prefix
             id_title = article.id_title if article.id_title is not None else title
         else:
             title = " ".join(normalize_text(article.title).split())
@@ -231,6 +233,7 @@ class _Reader:
             published=article.published,
             language=language,
             source=article.source,
+            source_prefix=prefix,
             authors=article.authors,
             meta=meta,
         )
@@ -319,7 +322,8 @@ class _Reader:
             source=source,
             title=parsed.title,
             body=parsed.body,
-            text=parsed.text if parsed.verbatim else None,
+            text=parsed.text,
+            prefix=parsed.prefix,
             id_title=parsed.id_title,
             url=headers.get("url", ""),
             outlet=headers.get("outlet", ""),

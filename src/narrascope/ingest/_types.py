@@ -60,12 +60,14 @@ class Article:
     (a ``.txt`` file in the shared corpus layout, so gold offsets still apply),
     with ``id_title`` the untruncated first line that the id is computed from;
     otherwise the text is built as ``title + "\\n\\n" + body`` after normalising.
+    ``prefix`` is what the file holds before a verbatim ``text`` (header lines).
     """
 
     source: str
     title: str = ""
     body: str = ""
     text: str | None = None
+    prefix: str = ""
     id_title: str | None = None
     url: str = ""
     outlet: str = ""

@@ -208,6 +208,7 @@ class Database:
         params = {
             "id": doc.id,
             "source": doc.source,
+            "source_prefix": doc.source_prefix,
             "url": doc.url,
             "outlet": doc.outlet,
             "title": doc.title,
@@ -225,12 +226,14 @@ class Database:
         exists = conn.execute(text("SELECT 1 FROM articles WHERE id = :id"), {"id": doc.id}).first()
         conn.execute(
             text(
-                "INSERT INTO articles (id, source, url, outlet, title, published, language,"
-                " authors,"
+                "INSERT INTO articles (id, source, source_prefix, url, outlet, title, published,"
+                " language, authors,"
                 " meta, notes, text, word_count, duplicate_of, minhash, ingested_at, updated_at)"
-                " VALUES (:id, :source, :url, :outlet, :title, :published, :language, :authors,"
+                " VALUES (:id, :source, :source_prefix, :url, :outlet, :title, :published,"
+                " :language, :authors,"
                 " :meta, :notes, :text, :word_count, :duplicate_of, :minhash, :now, :now)"
-                " ON CONFLICT (id) DO UPDATE SET source = excluded.source, url = excluded.url,"
+                " ON CONFLICT (id) DO UPDATE SET source = excluded.source,"
+                " source_prefix = excluded.source_prefix, url = excluded.url,"
                 " outlet = excluded.outlet, title = excluded.title,"
                 " published = excluded.published, language = excluded.language,"
                 " authors = excluded.authors, meta = excluded.meta, notes = excluded.notes,"
@@ -258,7 +261,8 @@ class Database:
         """
         rows = conn.execute(
             text(
-                "SELECT id, source, url, outlet, title, meta FROM articles WHERE duplicate_of = :o"
+                "SELECT id, source, source_prefix, url, outlet, title, meta FROM articles"
+                " WHERE duplicate_of = :o"
             ),
             {"o": article_id},
         ).all()
@@ -268,11 +272,12 @@ class Database:
             self._delete(conn, row.id)
             conn.execute(
                 text(
-                    "UPDATE articles SET source = :s, url = :u, outlet = :o, title = :t,"
-                    " updated_at = :now WHERE id = :i"
+                    "UPDATE articles SET source = :s, source_prefix = :p, url = :u, outlet = :o,"
+                    " title = :t, updated_at = :now WHERE id = :i"
                 ),
                 {
                     "s": row.source,
+                    "p": row.source_prefix,
                     "u": row.url,
                     "o": row.outlet,
                     "t": row.title,
@@ -450,6 +455,7 @@ class Database:
                 "published": row["published"],
                 "language": row["language"],
                 "source": row["source"],
+                "source_prefix": row["source_prefix"],
                 "authors": json.loads(row["authors"]),
                 "meta": json.loads(row["meta"]),
                 "notes": json.loads(row["notes"]),

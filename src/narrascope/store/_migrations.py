@@ -106,4 +106,10 @@ MIGRATIONS: list[Migration] = [
             "CREATE INDEX ix_articles_tsv ON articles USING GIN (tsv)",
         ],
     ),
+    Migration(
+        2,
+        "articles.source_prefix: what the source file holds before the stored text (header"
+        " lines), so exported offsets can index the file itself",
+        common=["ALTER TABLE articles ADD COLUMN source_prefix TEXT NOT NULL DEFAULT ''"],
+    ),
 ]
