@@ -188,7 +188,8 @@ def test_directory_recursion_glob_and_outlet_modes(tmp_path: Path) -> None:
     found = docs(list(iter_inputs([str(tmp_path)])))
     assert [Path(d.source).name for d in found] == ["page.html", "a.txt"]
     html, txt = found
-    assert (html.outlet, txt.outlet) == ("The Riverside Post", "2024")  # auto: field, else folder
+    # auto: from the data only (the site name); a folder name is no outlet
+    assert (html.outlet, txt.outlet) == ("The Riverside Post", "")
     folder = docs(list(iter_inputs([str(tmp_path)], IngestOptions(outlet_from="folder"))))
     assert [d.outlet for d in folder] == ["riverside-post", "2024"]
     domain = docs(list(iter_inputs([str(tmp_path)], IngestOptions(outlet_from="domain"))))

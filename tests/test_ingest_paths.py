@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from narrascope.document import Document
-from narrascope.ingest import Rejected, iter_inputs
+from narrascope.ingest import IngestOptions, Rejected, iter_inputs
 
 GOOD = "Ferry strike ends\n\nFerry crews returned to work on Friday after a week of talks.\n"
 POSIX = pytest.mark.skipif(sys.platform == "win32", reason="POSIX file system features")
@@ -29,10 +29,15 @@ def good_pair(folder: Path) -> None:
     (folder / "z_good.txt").write_text(GOOD.replace("Friday", "Monday"), "utf-8")
 
 
-def ingest(inputs: list[str], seconds: float = 20) -> list[Document | Rejected]:
+def ingest(
+    inputs: list[str], seconds: float = 20, outlet_from: str = "auto"
+) -> list[Document | Rejected]:
     """``iter_inputs`` in a thread, so that a hang fails the test instead of the suite."""
     items: list[Document | Rejected] = []
-    worker = threading.Thread(target=lambda: items.extend(iter_inputs(inputs)), daemon=True)
+    options = IngestOptions(outlet_from=outlet_from)
+    worker = threading.Thread(
+        target=lambda: items.extend(iter_inputs(inputs, options)), daemon=True
+    )
     worker.start()
     worker.join(seconds)
     assert not worker.is_alive(), f"ingesting {inputs} did not finish in {seconds} s"
@@ -49,7 +54,9 @@ def test_non_utf8_file_name_gives_storable_source(tmp_path: Path) -> None:
     good_pair(folder)
     (folder / os.fsdecode(b"bad\xff\xfename.txt")).write_text(GOOD.replace("week", "month"))
     (folder / os.fsdecode(b"empty\xff.txt")).write_bytes(b"")
-    items = ingest([str(folder), str(tmp_path / os.fsdecode(b"gone\xff.txt"))])
+    items = ingest(
+        [str(folder), str(tmp_path / os.fsdecode(b"gone\xff.txt"))], outlet_from="folder"
+    )
     _, bad, empty, _, gone = items
     assert isinstance(bad, Document) and "a month of talks" in bad.text  # read via the real path
     assert bad.source.endswith("bad\\xff\\xfename.txt") and bad.outlet == "outl\\xe9t"

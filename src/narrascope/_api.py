@@ -11,7 +11,6 @@ import json
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -64,33 +63,17 @@ class Corpus:
                 fh.write(json.dumps(doc.to_dict(), ensure_ascii=False) + "\n")
 
 
-def _to_document(item: str | Mapping[str, Any], index: int) -> Document:
-    from narrascope.ingest import content_id, detect_language
+def _to_documents(texts: Iterable[str | Mapping[str, Any]]) -> list[Document]:
+    """Texts and dicts as Documents, by the CLI's rules (``narrascope.ingest.iter_texts``);
+    ValueError names the first item that cannot be read."""
+    from narrascope.ingest import Rejected, iter_texts
 
-    if isinstance(item, str):
-        lines = item.strip().split("\n", 1)
-        title = lines[0].strip() if len(lines) > 1 else ""
-        data: dict[str, Any] = {"text": item, "title": title}
-    else:
-        data = dict(item)
-        if "text" not in data:
-            raise ValueError(f"item {index}: a mapping needs a 'text' key")
-        if data.get("title") and not str(data["text"]).startswith(str(data["title"])):
-            data["text"] = f"{data['title']}\n\n{data['text']}"
-    text = str(data["text"])
-    published = data.get("published")
-    if isinstance(published, str) and published:
-        published = date.fromisoformat(published[:10])
-    return Document(
-        id=str(data.get("id") or content_id(str(data.get("title", "")), text)),
-        text=text,
-        title=str(data.get("title", "")),
-        url=str(data.get("url", "")),
-        outlet=str(data.get("outlet", "")),
-        published=published or None,
-        language=str(data.get("language") or detect_language(text)),
-        source=str(data.get("source", f"<item {index}>")),
-    )
+    docs: list[Document] = []
+    for item in iter_texts(texts):
+        if isinstance(item, Rejected):
+            raise ValueError(f"{item.source}: {item.reason}")
+        docs.append(item)
+    return docs
 
 
 def analyze(
@@ -103,19 +86,27 @@ def analyze(
 ) -> Corpus:
     """Analyse texts with the default (or given) pipeline and return a :class:`Corpus`.
 
-    ``texts`` are article strings (first line = title) or dicts. ``db`` also
-    stores the results (SQLite path or PostgreSQL URL).
+    ``texts`` are article strings, read exactly as a ``.txt`` file with that
+    content (optional header lines such as ``date: 2024-11-20``, then the title
+    line, a blank line and the body), or dicts, read as a JSONL record (``text``,
+    ``title``, ``outlet``, ``published``, ``url``, ``language``, ``author``; an
+    ``id`` is kept as ``meta["record_id"]``). So a text gets the same id, title
+    and date here as from ``narrascope analyze file.txt``. ``db`` also stores the
+    results (SQLite path or PostgreSQL URL) through the same triage as the CLI:
+    an article already stored, from a file or an earlier call, is not analysed
+    or stored again, and the corpus returned holds the stored documents.
     """
     cfg = (config or Config()).with_stages(stages, disable)
-    docs = [_to_document(item, i) for i, item in enumerate(texts)]
+    docs = _to_documents(texts)
     if db is not None:
         from narrascope.app import Narrascope
 
         app = Narrascope(db, cfg)
-        pipeline = app.pipeline
-        analysed = list(pipeline.pipe(docs, batch_size=cfg.batch_size))
-        app.db.save_documents(analysed, {n: s.assigns for n, s in pipeline.stages})
-        app.close()
-        return Corpus(analysed)
+        try:
+            app.analyze([], documents=docs, command="narrascope.analyze (Python API)")
+            ids = list(dict.fromkeys(doc.id for doc in docs))
+            return Corpus(app.documents(ids))
+        finally:
+            app.close()
     pipeline = Pipeline.from_config(cfg.stage_infos())
     return Corpus(list(pipeline.pipe(docs, batch_size=cfg.batch_size)))

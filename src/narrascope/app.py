@@ -43,6 +43,8 @@ class AnalyzeSummary:
     unchanged: int = 0
     exact_duplicates: int = 0
     near_duplicates: int = 0
+    #: ingested articles whose outlet is unknown (the CLI says once how to set it)
+    unknown_outlet: int = 0
     rerun: Counter[str] = field(default_factory=Counter)
     analysed: int = 0
     rejected: list[tuple[str, str]] = field(default_factory=list)
@@ -64,6 +66,7 @@ class AnalyzeSummary:
             "unchanged": self.unchanged,
             "exact_duplicates": self.exact_duplicates,
             "near_duplicates": self.near_duplicates,
+            "unknown_outlet": self.unknown_outlet,
             "stage_reruns": dict(self.rerun),
             "analysed": self.analysed,
             "rejected": len(self.rejected),
@@ -101,7 +104,10 @@ class Narrascope:
         stdin: TextIO | None = None,
         progress: ProgressHook | None = None,
         command: str = "analyze",
+        documents: Iterable[Document | Any] | None = None,
     ) -> AnalyzeSummary:
+        """Ingest ``inputs`` (or take ``documents``, already ingested: the Python API's
+        texts), triage them against the store, analyse what is new and store it."""
         from narrascope.ingest import IngestOptions, NearDuplicateIndex, Rejected, iter_inputs
 
         summary = AnalyzeSummary()
@@ -122,7 +128,9 @@ class Narrascope:
         stale: list[tuple[Document, tuple[str, ...]]] = []
         signatures: dict[str, bytes] = {}
         first_source: dict[str, str] = {}  # content id -> the source that brought it first
-        for item in iter_inputs(inputs, options or IngestOptions(), stdin=stdin):
+        if documents is None:
+            documents = iter_inputs(inputs, options or IngestOptions(), stdin=stdin)
+        for item in documents:
             if progress:
                 progress("ingest", 1, None)
             if isinstance(item, Rejected):
@@ -131,14 +139,20 @@ class Narrascope:
                 continue
             summary.ingested += 1
             doc = item
+            if not doc.outlet:
+                summary.unknown_outlet += 1
             owner = source_of.get(doc.id) or first_source.get(doc.id)
-            if owner is not None and doc.source and not _same_origin(doc, owner):
+            if owner and doc.source and not _same_origin(doc, owner):
                 # the same article under another name (syndication, a re-saved file): kept
                 # as a linked copy, so exports name every file and the report every outlet
                 self.db.save_duplicate(as_copy(doc, doc.id))
                 summary.exact_duplicates += 1
                 continue
             if doc.id in first_source:
+                if doc.source and doc.source != first_source[doc.id]:
+                    # the same record twice in one JSONL/CSV file: a copy of its own too,
+                    # or its line would be missing from exports
+                    self.db.save_duplicate(as_copy(doc, doc.id))
                 summary.exact_duplicates += 1
                 continue
             first_source[doc.id] = doc.source

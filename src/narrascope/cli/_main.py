@@ -119,6 +119,10 @@ def analyze(
     outlet_from: Annotated[
         str, typer.Option(help="Where the outlet comes from: auto, folder, domain, field, none.")
     ] = "auto",
+    outlets: Annotated[
+        Path | None,
+        typer.Option(help="Outlets file (.csv or .toml): URL domains → outlet names."),
+    ] = None,
     field: Annotated[
         list[str] | None,
         typer.Option("--field", help="Field mapping for JSONL/CSV, e.g. --field text=body."),
@@ -132,7 +136,7 @@ def analyze(
     json_out: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
 ) -> None:
     """Ingest and analyse articles into the database (only new or changed ones)."""
-    from narrascope.ingest import IngestOptions
+    from narrascope.ingest import IngestOptions, load_outlets
 
     field_map: dict[str, str] = {}
     for item in field or []:
@@ -140,14 +144,19 @@ def analyze(
             _fail(f"--field {item!r}: expected CANONICAL=COLUMN, e.g. text=body")
         key, value = item.split("=", 1)
         field_map[key.strip()] = value.strip()
-    options = IngestOptions(
-        outlet_from=outlet_from,
-        field_map=field_map,
-        max_bytes=int(max_mb * 1_000_000),
-        timeout=timeout,
-        retries=retries,
-        default_language=language,
-    )
+    try:
+        directory = load_outlets(outlets) if outlets is not None else None
+        options = IngestOptions(
+            outlet_from=outlet_from,
+            field_map=field_map,
+            max_bytes=int(max_mb * 1_000_000),
+            timeout=timeout,
+            retries=retries,
+            default_language=language,
+            outlets=directory,
+        )
+    except ValueError as exc:
+        _fail(str(exc))
     _stop_workers_on_signals()
     try:
         narrascope = _open_app(db, config, stages, disable)
@@ -185,6 +194,7 @@ def analyze(
             _fail(str(exc))
     nothing_read = summary.ingested == 0 and bool(summary.rejected)
     if json_out:
+        _outlet_hint(summary, outlet_from)
         out.print_json(data={**summary.as_dict(), "rejects": summary.rejected})
         if nothing_read:
             raise typer.Exit(2)
@@ -212,8 +222,24 @@ def analyze(
         for source, reason in summary.rejected:
             rej.add_row(term_text(source), term_text(reason))
         console.print(rej)
+    _outlet_hint(summary, outlet_from)
     if nothing_read:
         _fail(f"nothing to analyse: all {len(summary.rejected)} inputs were rejected", code=2)
+
+
+def _outlet_hint(summary: Any, outlet_from: str) -> None:
+    """Say once per run how to name the outlets the data left unknown."""
+    if not summary.unknown_outlet or outlet_from == "none":
+        return
+    console.print(
+        f"{summary.unknown_outlet} of {summary.ingested} articles name no outlet (shown as"
+        " unknown). Set it with --outlet-from folder (the folder name), an outlet field"
+        " (an `outlet:` header line, or --field outlet=COLUMN for JSONL/CSV) or"
+        " --outlets outlets.csv (URL domains → names; see docs/ingest.md).",
+        style="yellow",
+        highlight=False,
+        markup=False,
+    )
 
 
 @app.command()

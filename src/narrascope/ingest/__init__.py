@@ -15,8 +15,9 @@ from narrascope.ingest._dedup import NearDuplicateIndex
 from narrascope.ingest._fetch import USER_AGENT
 from narrascope.ingest._lang import detect_language
 from narrascope.ingest._normalize import content_id, normalize_text
+from narrascope.ingest._outlets import Outlet, OutletDirectory, load_outlets
 from narrascope.ingest._records import DEFAULT_FIELDS
-from narrascope.ingest._sources import FORMATS, iter_inputs
+from narrascope.ingest._sources import FORMATS, iter_inputs, iter_texts
 from narrascope.ingest._types import IngestOptions, Rejected
 
 __all__ = [
@@ -25,11 +26,15 @@ __all__ = [
     "USER_AGENT",
     "IngestOptions",
     "NearDuplicateIndex",
+    "Outlet",
+    "OutletDirectory",
     "Rejected",
     "content_id",
     "detect_language",
     "find_date",
     "iter_inputs",
+    "iter_texts",
+    "load_outlets",
     "normalize_text",
     "parse_date",
 ]

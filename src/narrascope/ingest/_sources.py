@@ -10,7 +10,7 @@ from __future__ import annotations
 import fnmatch
 import os
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 from urllib.parse import urljoin, urlsplit
@@ -23,7 +23,7 @@ from narrascope.ingest._fetch import FetchError, fetch, make_client
 from narrascope.ingest._html import extract_html, html_fragment_text
 from narrascope.ingest._lang import detect_language
 from narrascope.ingest._normalize import content_id, normalize_text, strip_boilerplate
-from narrascope.ingest._records import iter_csv, iter_jsonl, json_record
+from narrascope.ingest._records import iter_csv, iter_jsonl, json_record, record_article
 from narrascope.ingest._text import (
     DecodeError,
     decode_bytes,
@@ -35,7 +35,7 @@ from narrascope.ingest._text import (
 from narrascope.ingest._txt import parse_txt
 from narrascope.ingest._types import Article, IngestOptions, Rejected
 
-__all__ = ["FORMATS", "iter_inputs"]
+__all__ = ["FORMATS", "iter_inputs", "iter_texts"]
 
 #: file suffix → reader; other suffixes are skipped inside directories, rejected when named
 FORMATS: dict[str, str] = {
@@ -206,19 +206,18 @@ class _Reader:
         if not text.strip():
             return Rejected(article.source, "no text")
         url = article.url
-        folder = article.folder
-        outlet = {
-            "folder": folder,
-            "domain": _domain(url),
-            "field": article.outlet,
-            # a local corpus organised in outlet folders says so by its layout; a
-            # fetched page only has its domain
-            "auto": article.outlet
-            or (folder if not article.source.startswith(("http://", "https://")) else "")
-            or _domain(url)
-            or folder,
-            "none": "",
-        }[opts.outlet_from]
+        listed = opts.outlets.lookup(url) if opts.outlets is not None and url else None
+        mode = opts.outlet_from
+        if mode == "folder":
+            outlet = article.folder
+        elif mode == "field":
+            outlet = article.outlet
+        elif mode == "domain":
+            outlet = listed.name if listed else _domain(url)
+        elif mode == "auto":  # from the data only: a folder name is never an outlet
+            outlet = (listed.name if listed else "") or article.outlet or _domain(url)
+        else:
+            outlet = ""
         language = (article.language or opts.default_language or "").strip().lower()
         language = language.replace("_", "-").split("-")[0] if language else detect_language(text)
         meta: dict[str, Any] = {"format": fmt, **article.meta}
@@ -521,3 +520,32 @@ def iter_inputs(
                 yield Rejected(path_text(raw), f"unexpected error: {type(exc).__name__}: {exc}")
     finally:
         reader.close()
+
+
+def iter_texts(
+    items: Iterable[str | Mapping[str, Any]], options: IngestOptions = IngestOptions()
+) -> Iterator[Document | Rejected]:
+    """The Python API's inputs, read by the rules of the files they stand for.
+
+    A string is read exactly as a ``.txt`` file with that content (header lines,
+    title line, date search), a mapping exactly as a JSONL record, so that
+    ``narrascope.analyze([text])`` and ``narrascope analyze file.txt`` give the
+    same id, title and date and a database mixing both holds the article once.
+    The documents have no ``source`` (there is no file); a Rejected names the
+    item as ``<item N>``.
+    """
+    reader = _Reader(options, None)
+    for index, item in enumerate(items):
+        where = f"<item {index}>"
+        result: Document | Rejected
+        if isinstance(item, str):
+            if not item.strip():
+                result = Rejected(where, "empty text")
+            else:
+                result = reader._txt_document(item, "", "", "utf-8")
+        elif isinstance(item, Mapping):
+            article = record_article(item, "", options, "")
+            result = reader.document(article, "record") if isinstance(article, Article) else article
+        else:
+            result = Rejected(where, f"expected a string or a mapping, not {type(item).__name__}")
+        yield Rejected(where, result.reason) if isinstance(result, Rejected) else result

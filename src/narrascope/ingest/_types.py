@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from narrascope.ingest._outlets import OutletDirectory
+
 __all__ = ["OUTLET_MODES", "Article", "IngestOptions", "Rejected"]
 
 #: accepted values of ``IngestOptions.outlet_from``
@@ -18,8 +20,13 @@ class IngestOptions:
 
     ``outlet_from`` picks where ``Document.outlet`` comes from: ``folder`` (the
     file's parent directory name), ``domain`` (URL host without ``www.``),
-    ``field`` (the record's outlet field, the HTML site name, the feed title),
-    ``auto`` (field, else domain, else folder) or ``none``. ``field_map`` maps
+    ``field`` (the record's outlet field, the HTML site name, the feed title, an
+    ``outlet:`` header), ``auto`` (the outlets file's name for the URL's domain,
+    else the field, else the URL's domain, else empty: unknown) or ``none``.
+    ``auto`` never takes a folder name: a folder of files is no outlet, and
+    taking it for one makes every per-outlet view meaningless. ``outlets`` (see
+    :func:`narrascope.ingest.load_outlets`) maps URL domains to outlet names in
+    ``auto`` and ``domain`` modes. ``field_map`` maps
     canonical field names (``text``, ``title``, ``url``, ``outlet``, ``date``,
     ``language``, ``author``, ``id``) to the column/key names of JSONL/CSV
     records. ``backoff`` is the first retry delay in seconds (doubled per retry).
@@ -32,6 +39,7 @@ class IngestOptions:
     retries: int = 2
     default_language: str | None = None
     backoff: float = 0.5
+    outlets: OutletDirectory | None = None
 
     def __post_init__(self) -> None:
         if self.outlet_from not in OUTLET_MODES:

@@ -86,12 +86,18 @@ def _bar_chart(series: list[tuple[str, int]], width: int = 640, bar_h: int = 18)
 
 
 def corpus_overview(docs: list[Document]) -> dict[str, Any]:
-    """Counts the overview shows: outlets, languages, dates, top entities."""
+    """Counts the overview shows: outlets, languages, dates, top entities.
+
+    Outlets and dates count every stored article, copies and near-duplicates
+    included: a syndicated copy is an article its outlet published (left out, an
+    outlet that only republishes vanishes from the counts), even though it is not
+    analysed twice. ``n_undated`` says how many articles the date range leaves out.
+    """
     analysed = [d for d in docs if not d.duplicate_of]
-    outlets = Counter(d.outlet or "(unknown)" for d in analysed)
+    outlets = Counter(d.outlet or "(unknown)" for d in docs)
     languages = Counter(d.language or "und" for d in analysed)
-    dates = sorted(d.published for d in analysed if d.published)
-    per_day = Counter(d.published.isoformat() for d in analysed if d.published)
+    dates = sorted(d.published for d in docs if d.published)
+    per_day = Counter(d.published.isoformat() for d in docs if d.published)
     entity_docs: dict[str, set[str]] = defaultdict(set)
     entity_names: dict[str, Counter[str]] = defaultdict(Counter)
     entity_outlets: dict[str, Counter[str]] = defaultdict(Counter)
@@ -115,6 +121,7 @@ def corpus_overview(docs: list[Document]) -> dict[str, Any]:
         "outlets": outlets.most_common(),
         "languages": languages.most_common(),
         "date_range": (dates[0], dates[-1]) if dates else None,
+        "n_undated": len(docs) - len(dates),
         "per_day": sorted(per_day.items()),
         "top_entities": top_entities,
         "outlet_chart": _bar_chart(outlets.most_common(15)),
