@@ -10,6 +10,7 @@ the pipeline here is one stage that does nothing.
 from __future__ import annotations
 
 import json
+import sqlite3
 from datetime import date
 from pathlib import Path
 from typing import ClassVar
@@ -378,3 +379,27 @@ def test_a_file_name_with_a_tab_or_line_break_is_left_out_with_a_reason(
     for path in paths:
         for line in path.read_text("utf-8").splitlines():
             assert line.startswith("good.txt\t"), (path.name, line)
+
+
+def test_a_database_of_schema_1_gains_the_prefix_column(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import narrascope.store._database as database_module
+
+    full = list(database_module.MIGRATIONS)
+    monkeypatch.setattr(database_module, "MIGRATIONS", full[:1])
+    Database(tmp_path / "old.db").close()
+    with sqlite3.connect(tmp_path / "old.db") as conn:  # a row as schema 1 stored it
+        conn.execute(
+            "INSERT INTO articles (id, source, title, text, ingested_at, updated_at)"
+            " VALUES ('a', '/c/a.txt', 'T', 'T\n\nx', 't', 't')"
+        )
+    monkeypatch.setattr(database_module, "MIGRATIONS", full)
+    assert Database(tmp_path / "old.db", migrate=False).load_documents()[0].source_prefix == ""
+    db = Database(tmp_path / "old.db")
+    assert db.schema_version() == max(m.version for m in full)
+    (doc,) = db.load_documents()
+    assert (doc.id, doc.source_prefix) == ("a", "")
+    doc.source_prefix = "date: 2024-11-20\n\n"
+    db.save_documents([doc], {})
+    assert db.load_documents()[0].source_prefix == "date: 2024-11-20\n\n"

@@ -455,7 +455,7 @@ class Database:
                 "published": row["published"],
                 "language": row["language"],
                 "source": row["source"],
-                "source_prefix": row["source_prefix"],
+                "source_prefix": row.get("source_prefix") or "",  # absent before schema 2
                 "authors": json.loads(row["authors"]),
                 "meta": json.loads(row["meta"]),
                 "notes": json.loads(row["notes"]),
