@@ -326,7 +326,12 @@ def test_copies_count_for_their_own_outlet_and_undated_articles_are_counted() ->
     assert dict(overview["outlets"]) == {"Wire": 2, "Syndicator": 1}
     assert overview["date_range"] == (date(2024, 11, 20), date(2024, 11, 22))
     assert overview["n_undated"] == 1
-    assert "(1 undated)" in render_report(docs)
+    html = render_report(docs)
+    assert "(1 undated)" in html
+    unnamed = [Document(id=i, text="T\n\nx", title="T") for i in "xy"]
+    assert corpus_overview(unnamed)["n_outlets"] == 0  # unknown is not "1 outlets"
+    assert corpus_overview([*docs, *unnamed])["n_outlets"] == 2
+    assert "(2 articles unknown)" in render_report([*docs, *unnamed])
 
 
 # ------------------------------------------------------- 12. export's default folder

@@ -91,7 +91,8 @@ def corpus_overview(docs: list[Document]) -> dict[str, Any]:
     Outlets and dates count every stored article, copies and near-duplicates
     included: a syndicated copy is an article its outlet published (left out, an
     outlet that only republishes vanishes from the counts), even though it is not
-    analysed twice. ``n_undated`` says how many articles the date range leaves out.
+    analysed twice. ``n_undated`` says how many articles the date range leaves out,
+    ``n_unknown_outlet`` how many name no outlet (not counted in ``n_outlets``).
     """
     analysed = [d for d in docs if not d.duplicate_of]
     outlets = Counter(d.outlet or "(unknown)" for d in docs)
@@ -119,6 +120,9 @@ def corpus_overview(docs: list[Document]) -> dict[str, Any]:
         "n_articles": len(analysed),
         "n_duplicates": len(docs) - len(analysed),
         "outlets": outlets.most_common(),
+        # "(unknown)" is no outlet: a folder of unnamed files is not "1 outlet"
+        "n_outlets": len({d.outlet for d in docs if d.outlet}),
+        "n_unknown_outlet": sum(1 for d in docs if not d.outlet),
         "languages": languages.most_common(),
         "date_range": (dates[0], dates[-1]) if dates else None,
         "n_undated": len(docs) - len(dates),
