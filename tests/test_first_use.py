@@ -347,6 +347,7 @@ def test_export_defaults_to_a_folder_named_after_the_database(
     assert (tmp_path / "data" / "news-export" / "documents.jsonl").exists()
     assert not (tmp_path / "results").exists()
     assert _export_dir("postgresql://u@host/newsdb", None) == Path("newsdb-export")
+    assert _export_dir("sqlite:///d/n.db", None) == Path("d/n-export")
     package = Path(narrascope.__file__).parent
     with pytest.raises(typer.Exit):
         _export_dir(str(package / "demo" / "x.db"), None)  # never inside the package

@@ -439,6 +439,8 @@ def _export_dir(db: str, out_dir: Path | None) -> Path:
     a folder inside the installed package: the next upgrade would delete it.
     """
     if out_dir is None:
+        if db.startswith("sqlite:///"):
+            db = db[len("sqlite:///") :]
         if "://" in db:
             name = db.rstrip("/").rsplit("/", 1)[-1].split("?", 1)[0] or "narrascope"
             out_dir = Path(f"{name}-export")
