@@ -2,12 +2,26 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
+import itertools
 import json
+import os
+import threading
+import time
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import ClassVar
+
+import httpx
+import pytest
 
 from narrascope.document import Document
-from narrascope.ingest import Rejected, iter_inputs
+from narrascope.ingest import IngestOptions, Rejected, iter_inputs
+from narrascope.ingest._fetch import make_client
+
+POSIX = pytest.mark.skipif(os.name != "posix", reason="symlinks")
 
 DEEP = "[" * 100_000 + "]" * 100_000
 
@@ -65,3 +79,226 @@ def test_jsonl_fields_of_the_wrong_type_are_named_not_stringified(tmp_path: Path
         "en",
         ["A. B"],
     )
+
+
+# ------------------------------------------------------------ a hostile server (127.0.0.1)
+PAGE = (
+    "<html><head><title>Ferry strike ends</title></head><body><article><h1>Ferry strike ends</h1>"
+    "<p>Ferry crews returned to work on Friday after a week of talks with the owners of the "
+    "three companies that serve the islands, the union said in a statement.</p>"
+    "</article></body></html>"
+)
+FEED = """<?xml version="1.0"?><rss version="2.0"><channel><title>Loop News</title>
+<item><title>Looping link</title><link>{base}/loop</link></item>
+<item><title>Good story</title><link>{base}/page</link></item>
+</channel></rss>"""
+
+
+class _Hostile(BaseHTTPRequestHandler):
+    hits: ClassVar[dict[str, int]] = {}
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+    def _send(self, body: str, ctype: str = "text/html; charset=utf-8") -> None:
+        data = body.encode()
+        self.send_response(200)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def _redirect(self, location: str) -> None:
+        self.send_response(302)
+        self.send_header("Location", location)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def do_GET(self) -> None:
+        base = f"http://127.0.0.1:{self.server.server_address[1]}"
+        _Hostile.hits[self.path] = _Hostile.hits.get(self.path, 0) + 1
+        if self.path == "/page":
+            self._send(PAGE)
+        elif self.path == "/feed":
+            self._send(FEED.format(base=base), "application/rss+xml")
+        elif self.path == "/loop":
+            self._redirect("/loop")
+        elif self.path == "/hop":
+            self._redirect(f"{base}/secret")
+        elif self.path == "/secret":
+            self._send(PAGE.replace("Ferry", "Secret"))
+        elif self.path == "/drip":  # headers at once, then one body byte every 0.2 s for 6 s
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Length", "30")
+            self.end_headers()
+            self._drip(b"<p>" + b"x" * 27)
+        elif self.path == "/drip-headers":  # the status line, then a header byte every 0.2 s
+            self.wfile.write(b"HTTP/1.1 200 OK\r\n")
+            self._drip(b"X-Slow: " + b"y" * 22 + b"\r\nContent-Length: 0\r\n\r\n")
+        else:
+            self.send_error(404)
+
+    def _drip(self, data: bytes) -> None:
+        with contextlib.suppress(OSError):
+            for byte in data:
+                self.wfile.write(bytes([byte]))
+                self.wfile.flush()
+                time.sleep(0.2)
+
+
+@pytest.fixture
+def hostile() -> Iterator[str]:
+    _Hostile.hits = {}
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Hostile)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, args=(0.02,), daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+LOCAL = IngestOptions(timeout=2, retries=0, backoff=0, allow_private_urls=True)
+
+
+def test_feed_entry_redirecting_in_a_loop_costs_that_entry_only(hostile: str) -> None:
+    items = list(iter_inputs([f"{hostile}/feed"], LOCAL))
+    assert _kinds(items) == ["Rejected", "Document"]
+    assert items[0].source == f"{hostile}/loop" and "too many redirects" in items[0].reason
+    assert isinstance(items[1], Document) and "Ferry crews returned" in items[1].text
+
+
+def test_opml_listing_itself_twice_is_read_once(tmp_path: Path) -> None:
+    opml = tmp_path / "subs.opml"
+    opml.write_text(
+        '<?xml version="1.0"?><opml version="2.0"><body>'
+        '<outline text="me" xmlUrl="subs.opml"/>'
+        f'<outline text="me again" xmlUrl="{opml}"/>'
+        '<outline text="up" xmlUrl="../../../../etc/passwd"/>'
+        "</body></opml>",
+        "utf-8",
+    )
+    started = time.perf_counter()
+    # the old code recursed without end (2^depth reads); 200 items are enough to tell
+    items = list(itertools.islice(iter_inputs([str(opml)]), 200))
+    assert time.perf_counter() - started < 5
+    assert _kinds(items) == ["Rejected"] * 3
+    for item, listed in zip(items, ("subs.opml", str(opml), "../../../../etc/passwd"), strict=True):
+        assert item == Rejected(f"{opml}: {listed}", "not an http(s) URL (OPML feeds are fetched)")
+
+
+def test_opml_never_reads_local_files(tmp_path: Path) -> None:
+    secret = tmp_path / "secret.txt"
+    secret.write_text("Secret title\n\nThe secret body that an OPML file must not reach.\n")
+    sub = tmp_path / "sub"
+    sub.mkdir()
+    opml = sub / "subs.opml"
+    opml.write_text(
+        f'<opml><body><outline xmlUrl="{secret}"/><outline xmlUrl="../secret.txt"/>'
+        '<outline xmlUrl="file:///etc/passwd"/></body></opml>',
+        "utf-8",
+    )
+    items = list(iter_inputs([str(opml)]))
+    assert _kinds(items) == ["Rejected"] * 3
+    assert all("not an http(s) URL" in i.reason for i in items)  # type: ignore[union-attr]
+
+
+def test_a_feed_listed_twice_in_opml_files_is_read_once(hostile: str, tmp_path: Path) -> None:
+    opml = tmp_path / "subs.opml"
+    opml.write_text(
+        f'<opml><body><outline xmlUrl="{hostile}/feed"/><outline xmlUrl="{hostile}/feed"/>'
+        "</body></opml>",
+        "utf-8",
+    )
+    items = list(iter_inputs([str(opml), str(opml)], LOCAL))
+    assert _Hostile.hits["/feed"] == 1
+    assert _kinds(items) == ["Rejected", "Document", "Rejected", "Rejected", "Rejected"]
+    assert (
+        items[2:] == [Rejected(f"{hostile}/feed", "listed again in an OPML file (read once)")] * 3
+    )
+
+
+@POSIX
+def test_symlink_leaving_the_input_folder_is_skipped(tmp_path: Path) -> None:
+    outside = tmp_path / "private" / "notes.txt"
+    outside.parent.mkdir()
+    outside.write_text("Private notes\n\nNothing here belongs in a corpus, it is private.\n")
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "a_story.txt").write_text("Ferry strike\n\nFerry crews returned to work.\n")
+    (corpus / "b_link.txt").symlink_to(outside)
+    (corpus / "c_inside.txt").symlink_to(corpus / "a_story.txt")  # inside the tree: read
+    for inputs in ([str(corpus)], [str(corpus / "*.txt")]):
+        items = list(iter_inputs(inputs))
+        assert _kinds(items) in (["Document", "Rejected", "Document"], ["Document", "Rejected"])
+        assert items[1].source == str(corpus / "b_link.txt")
+        assert "outside the input folder" in items[1].reason  # type: ignore[union-attr]
+        assert not any("Private" in getattr(i, "text", "") for i in items)
+    followed = list(iter_inputs([str(corpus)], IngestOptions(follow_links=True)))
+    assert any("Private notes" in getattr(i, "text", "") for i in followed)
+
+
+@pytest.mark.parametrize(
+    ("address", "refused"),
+    [
+        ("127.0.0.1", "loopback"),
+        ("::1", "loopback"),
+        ("::ffff:127.0.0.1", "loopback"),
+        ("10.1.2.3", "private"),
+        ("192.168.0.10", "private"),
+        ("172.16.5.4", "private"),
+        ("100.64.0.1", "private"),
+        ("0.0.0.0", "private"),
+        ("169.254.169.254", "link-local"),
+        ("fe80::1", "link-local"),
+        ("fd00::1", "private"),
+        ("93.184.215.14", None),
+        ("2606:4700::1111", None),
+    ],
+)
+def test_non_global_addresses_are_refused(address: str, refused: str | None) -> None:
+    from narrascope.ingest._fetch import _address_reason
+
+    reason = _address_reason(address)
+    assert (reason is None) if refused is None else (reason is not None and refused in reason)
+
+
+def test_private_targets_are_refused_by_default(hostile: str) -> None:
+    (item,) = list(iter_inputs([f"{hostile}/page"], IngestOptions(retries=0)))
+    assert isinstance(item, Rejected) and item.reason.startswith("refused: 127.0.0.1 is a loopback")
+    assert "--allow-private-urls" in item.reason and _Hostile.hits == {}
+    (item,) = list(iter_inputs([hostile.replace("127.0.0.1", "localhost") + "/page"]))
+    assert isinstance(item, Rejected) and "refused: localhost (" in item.reason
+    assert _Hostile.hits == {}
+    # the client's own connect-time check (what a DNS-rebinding name would meet)
+    with make_client(2.0) as client, pytest.raises(httpx.ConnectError, match="refused"):
+        client.get(f"{hostile}/page")
+    assert _Hostile.hits == {}
+
+
+def test_every_redirect_hop_is_checked(hostile: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A public page redirecting inside is refused at the hop (here /secret plays the inside)."""
+    from narrascope.ingest import _fetch
+
+    monkeypatch.setattr(
+        _fetch,
+        "refused_reason",
+        lambda url: "refused: inside" if url.endswith("/secret") else None,
+        raising=False,
+    )
+    with httpx.Client() as client:  # a caller's client: the hop check is fetch's own
+        options = IngestOptions(retries=0)
+        (item,) = list(iter_inputs([f"{hostile}/hop"], options, client=client))
+    assert item == Rejected(f"{hostile}/hop", "refused: inside")
+    assert "/secret" not in _Hostile.hits and _Hostile.hits["/hop"] == 1
+
+
+@pytest.mark.parametrize("path", ["/drip", "/drip-headers"])
+def test_timeout_is_a_total_deadline(hostile: str, path: str) -> None:
+    options = IngestOptions(timeout=1.0, retries=0, allow_private_urls=True)
+    started = time.perf_counter()
+    (item,) = list(iter_inputs([hostile + path], options))
+    elapsed = time.perf_counter() - started
+    assert isinstance(item, Rejected) and "timed out" in item.reason
+    assert elapsed < 2.5  # the server would drip for 6 s; the old code waited for all of it
