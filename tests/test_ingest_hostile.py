@@ -302,3 +302,29 @@ def test_timeout_is_a_total_deadline(hostile: str, path: str) -> None:
     elapsed = time.perf_counter() - started
     assert isinstance(item, Rejected) and "timed out" in item.reason
     assert elapsed < 2.5  # the server would drip for 6 s; the old code waited for all of it
+
+
+def test_one_tag_with_many_attributes_is_parsed_in_linear_time(tmp_path: Path) -> None:
+    from narrascope.ingest._html import extract_html, html_fragment_text
+
+    story = "<p>Ferry crews returned to work on Friday after a week of talks with the owners.</p>"
+    attributes = " ".join(f'a{i}="v"' for i in range(20_000))  # quadratic: ~15 s each before
+    page = f"<html><body><article><div {attributes}>{story}</div></article></body></html>"
+    extract_html("<p>warm up the extractor once, outside the timing</p>", "warm")
+    started = time.perf_counter()
+    article = extract_html(page, "page.html")
+    fragment = html_fragment_text(f"<p {attributes}>Night buses return on Monday.</p>")
+    assert time.perf_counter() - started < 5
+    assert article is not None and "Ferry crews returned" in article.body
+    assert fragment == "Night buses return on Monday."
+
+
+def test_cap_attributes_keeps_ordinary_tags_and_quoted_brackets() -> None:
+    from narrascope.ingest._html import MAX_TAG_TOKENS, cap_attributes
+
+    ordinary = '<div class="a" data-x=\'1>2\' hidden><p title="<b>">Text &amp; more</p></div>'
+    assert cap_attributes(ordinary) == ordinary
+    names = " ".join(f"x{i}" for i in range(MAX_TAG_TOKENS + 50))
+    capped = cap_attributes(f'<p a=">"{names}>kept text</p><i>after</i>')
+    assert capped.endswith(f"x{MAX_TAG_TOKENS - 3}>kept text</p><i>after</i>")
+    assert f"x{MAX_TAG_TOKENS - 2} " not in capped  # a=, ">" and x0… make 256 tokens
