@@ -35,10 +35,10 @@ class IngestOptions:
     max_bytes: int = 10_000_000
     timeout: float = 10.0
     retries: int = 2
-    default_language: str | None = None
-    backoff: float = 0.5
     allow_private_urls: bool = False
     follow_links: bool = False
+    default_language: str | None = None
+    backoff: float = 0.5
 
     def __post_init__(self) -> None:
         if self.outlet_from not in OUTLET_MODES:
