@@ -328,3 +328,33 @@ def test_cap_attributes_keeps_ordinary_tags_and_quoted_brackets() -> None:
     capped = cap_attributes(f'<p a=">"{names}>kept text</p><i>after</i>')
     assert capped.endswith(f"x{MAX_TAG_TOKENS - 3}>kept text</p><i>after</i>")
     assert f"x{MAX_TAG_TOKENS - 2} " not in capped  # a=, ">" and x0… make 256 tokens
+
+
+def test_analyze_passes_the_network_and_link_options(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`--allow-private-urls` and `--follow-links` reach IngestOptions (off by default)."""
+    from typer.testing import CliRunner
+
+    from narrascope import app as app_module
+    from narrascope.cli._main import app
+    from narrascope.errors import NarrascopeError
+
+    seen: list[IngestOptions] = []
+
+    class FakeNarrascope:
+        def __init__(self, *args: object, **kwargs: object) -> None:
+            self.config = type("Config", (), {"stages": ["nlp"]})()
+            self.pipeline = None
+
+        def analyze(self, inputs: list[str], options: IngestOptions, **kwargs: object) -> None:
+            seen.append(options)
+            raise NarrascopeError("stopped after reading the options")
+
+    monkeypatch.setattr(app_module, "Narrascope", FakeNarrascope)
+    monkeypatch.setattr("narrascope.cli._main._stop_workers_on_signals", lambda: None)
+    runner = CliRunner()
+    runner.invoke(app, ["analyze", "x.txt", "--timeout", "3"])
+    runner.invoke(app, ["analyze", "x.txt", "--allow-private-urls", "--follow-links"])
+    assert [(o.allow_private_urls, o.follow_links, o.timeout) for o in seen] == [
+        (False, False, 3.0),
+        (True, True, 10.0),
+    ]
