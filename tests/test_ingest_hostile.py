@@ -358,3 +358,18 @@ def test_analyze_passes_the_network_and_link_options(monkeypatch: pytest.MonkeyP
         (False, False, 3.0),
         (True, True, 10.0),
     ]
+
+
+@POSIX
+def test_glob_matching_a_symlinked_directory_stays_inside(tmp_path: Path) -> None:
+    outside = tmp_path / "private"
+    outside.mkdir()
+    (outside / "notes.txt").write_text("Private notes\n\nNothing here belongs in a corpus.\n")
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "a_story.txt").write_text("Ferry strike\n\nFerry crews returned to work.\n")
+    (corpus / "elsewhere").symlink_to(outside, target_is_directory=True)
+    items = list(iter_inputs([str(corpus / "*")]))
+    assert _kinds(items) == ["Document", "Rejected"]
+    assert items[1].source == str(corpus / "elsewhere" / "notes.txt")
+    assert "outside the input folder" in items[1].reason  # type: ignore[union-attr]

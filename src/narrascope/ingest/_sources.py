@@ -302,13 +302,18 @@ class _Reader:
 
         A corpus folder holding ``passwd.txt -> /etc/passwd`` must not store that
         file as an article; ``follow_links`` is the user saying the links are theirs.
-        Links inside the tree are read as usual (each file once).
+        The file's real path is checked, not only whether it is a link: a glob can
+        match a symlinked directory, whose files are no links themselves. Links
+        inside the tree are read as usual (each file once).
         """
-        if self.options.follow_links or not file.is_symlink():
+        if self.options.follow_links:
             return None
         real = os.path.realpath(file)
-        if os.path.commonpath([real, root]) == root:
-            return None
+        try:
+            if os.path.commonpath([real, root]) == root:
+                return None
+        except ValueError:  # another drive: outside
+            pass
         return Rejected(
             path_text(file),
             "a symbolic link to a file outside the input folder (skipped; --follow-links reads it)",
