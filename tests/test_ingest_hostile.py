@@ -35,6 +35,7 @@ def test_jsonl_deep_nesting_and_lone_surrogate_cost_one_line(tmp_path: Path) -> 
         json.dumps({"text": "First body of the wire."}),
         DEEP,
         '{"text": "A body with a lone \\ud800 surrogate."}',
+        '{"text": "A surrogate in a field nobody reads.", "note": "\\udc00"}',
         json.dumps({"text": "Last body of the wire."}),
     ]
     path = tmp_path / "wire.jsonl"
@@ -43,11 +44,11 @@ def test_jsonl_deep_nesting_and_lone_surrogate_cost_one_line(tmp_path: Path) -> 
         list(iter_inputs([str(path)])),
         list(iter_inputs(["-"], stdin=io.StringIO("\n".join(lines)))),
     ):
-        assert _kinds(items) == ["Document", "Rejected", "Rejected", "Document"]
+        assert _kinds(items) == ["Document", "Rejected", "Rejected", "Document", "Document"]
         assert items[1].source.endswith(":2") and "nested too deeply" in items[1].reason
         assert items[2].source.endswith(":3") and "surrogate" in items[2].reason
         assert "'text'" in items[2].reason
-        assert items[3].text == "Last body of the wire."
+        assert items[4].text == "Last body of the wire."
 
 
 def test_jsonl_fields_of_the_wrong_type_are_named_not_stringified(tmp_path: Path) -> None:

@@ -169,8 +169,9 @@ class _GuardedBackend(httpcore.NetworkBackend):
         local_address: str | None = None,
         socket_options: Any = None,
     ) -> httpcore.NetworkStream:
-        target = host
-        if not self.allow_private:
+        if self.allow_private:
+            addresses = [host]
+        else:
             try:
                 addresses = _resolve(host, port)
             except FetchError as exc:
@@ -180,11 +181,18 @@ class _GuardedBackend(httpcore.NetworkBackend):
                 if reason is not None:
                     shown = host if host == address else f"{host} ({address})"
                     raise httpcore.ConnectError(f"refused: {shown} is {reason}")
-            target = addresses[0]  # connect to what was checked, not to a second lookup
-        stream = self._inner.connect_tcp(
-            target, port, _time_left(timeout), local_address, socket_options
-        )
-        return _GuardedStream(stream)
+        # connect to what was checked, not to a second lookup; the next address on failure
+        failure: Exception | None = None
+        for address in addresses:
+            try:
+                stream = self._inner.connect_tcp(
+                    address, port, _time_left(timeout), local_address, socket_options
+                )
+            except (httpcore.ConnectError, httpcore.ConnectTimeout) as exc:
+                failure = exc
+                continue
+            return _GuardedStream(stream)
+        raise failure or httpcore.ConnectError(f"no address for {host}")
 
     def connect_unix_socket(
         self, path: str, timeout: float | None = None, socket_options: Any = None

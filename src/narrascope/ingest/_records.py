@@ -75,7 +75,7 @@ def _string(
     if value is None:
         return ""
     if isinstance(value, str):
-        return value.strip()
+        return _unicode(key, value).strip()
     if numbers and isinstance(value, int | float) and not isinstance(value, bool):
         return str(value)
     raise _FieldError(f"field {key!r} is {_json_type(value)}, expected a string")
@@ -87,7 +87,7 @@ def _authors(record: Mapping[str, Any], field_map: Mapping[str, str]) -> list[st
     if value is None:
         return []
     if isinstance(value, str):
-        return [part.strip() for part in value.split(";") if part.strip()]
+        return [part.strip() for part in _unicode(key, value).split(";") if part.strip()]
     if not isinstance(value, list):
         raise _FieldError(f"field {key!r} is {_json_type(value)}, expected a string or a list")
     names = []
@@ -98,27 +98,24 @@ def _authors(record: Mapping[str, Any], field_map: Mapping[str, str]) -> list[st
         if not isinstance(name, str):
             raise _FieldError(f"field {key!r} holds {_json_type(name)}, expected names (strings)")
         if name.strip():
-            names.append(name.strip())
+            names.append(_unicode(key, name).strip())
     return names
 
 
-def _lone_surrogate(record: Mapping[str, Any]) -> str | None:
-    """The key of a string field holding a lone surrogate (JSON ``"\\ud800"``), if any.
+def _unicode(key: str, value: str) -> str:
+    """``value`` unchanged, or _FieldError when it holds a lone surrogate (JSON ``"\\ud800"``).
 
     Such a string is valid JSON but not Unicode: it cannot be encoded, and would
-    fail later (hashing, storing) far from the line that caused it.
+    fail later (hashing, storing) far from the line that caused it. Only the
+    fields that are used are checked: a bad value in an ignored key costs nothing.
     """
-    for key, value in record.items():
-        values = value if isinstance(value, list) else [value]
-        for item in values:
-            if isinstance(item, dict):
-                item = item.get("name")
-            if isinstance(item, str):
-                try:
-                    item.encode("utf-8")
-                except UnicodeEncodeError:
-                    return str(key)
-    return None
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise _FieldError(
+            f"field {key!r} holds a lone surrogate escape (not valid Unicode)"
+        ) from None
+    return value
 
 
 def record_article(
@@ -135,10 +132,8 @@ def record_article(
     if not isinstance(text, str) or not text.strip():
         keys = (fmap["text"],) if "text" in fmap else DEFAULT_FIELDS["text"]
         return Rejected(source, f"no text (looked for field {' / '.join(keys)})")
-    bad = _lone_surrogate(record)
-    if bad is not None:
-        return Rejected(source, f"field {bad!r} holds a lone surrogate escape (not valid Unicode)")
     try:
+        _unicode(key, text)
         title = _string(record, "title", fmap, numbers=True)
         record_id = _string(record, "id", fmap, numbers=True)
         url = _string(record, "url", fmap)
