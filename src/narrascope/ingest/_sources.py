@@ -316,7 +316,8 @@ class _Reader:
             pass
         return Rejected(
             path_text(file),
-            "a symbolic link to a file outside the input folder (skipped; --follow-links reads it)",
+            "reached through a symbolic link, it lies outside the input folder "
+            "(skipped; --follow-links reads it)",
         )
 
     def file(self, path: Path, *, named: bool) -> Iterator[Document | Rejected]:
