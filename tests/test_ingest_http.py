@@ -104,7 +104,9 @@ def base() -> Iterator[str]:
     server.server_close()
 
 
-FAST = IngestOptions(timeout=0.3, retries=2, backoff=0.01)
+#: the test server is on 127.0.0.1, which is refused unless allowed
+LOCAL = {"allow_private_urls": True}
+FAST = IngestOptions(timeout=0.3, retries=2, backoff=0.01, **LOCAL)
 
 
 def test_article_page(base: str) -> None:
@@ -120,7 +122,7 @@ def test_article_page(base: str) -> None:
         ["Ivo Maric"],
     )
     assert _Handler.agents == [USER_AGENT] and "narrascope" in USER_AGENT
-    (domain,) = list(iter_inputs([f"{base}/article"], IngestOptions(outlet_from="domain")))
+    (domain,) = list(iter_inputs([f"{base}/article"], IngestOptions(outlet_from="domain", **LOCAL)))
     assert isinstance(domain, Document) and domain.outlet == "127.0.0.1"
 
 
@@ -160,7 +162,9 @@ def test_opml_and_url_list_files(base: str, tmp_path: Path) -> None:
 
 def test_timeout_is_retried_then_rejected(base: str) -> None:
     started = time.perf_counter()
-    (item,) = list(iter_inputs([f"{base}/slow"], IngestOptions(timeout=0.2, retries=1, backoff=0)))
+    (item,) = list(
+        iter_inputs([f"{base}/slow"], IngestOptions(timeout=0.2, retries=1, backoff=0, **LOCAL))
+    )
     assert time.perf_counter() - started < 2.0
     assert isinstance(item, Rejected) and item.source == f"{base}/slow"
     assert "timed out after 2 attempt(s)" in item.reason
@@ -176,7 +180,7 @@ def test_server_error_then_success(base: str) -> None:
 
 
 def test_response_size_limit_and_caller_client(base: str) -> None:
-    (item,) = list(iter_inputs([f"{base}/big"], IngestOptions(max_bytes=1000, backoff=0)))
+    (item,) = list(iter_inputs([f"{base}/big"], IngestOptions(max_bytes=1000, backoff=0, **LOCAL)))
     assert isinstance(item, Rejected) and "too large" in item.reason
     with httpx.Client(headers={"User-Agent": "custom"}) as client:
         (doc,) = list(iter_inputs([f"{base}/article"], FAST, client=client))
@@ -185,6 +189,6 @@ def test_response_size_limit_and_caller_client(base: str) -> None:
 
 
 def test_unreachable_host_is_rejected() -> None:
-    options = IngestOptions(timeout=0.3, retries=0)
+    options = IngestOptions(timeout=0.3, retries=0, **LOCAL)
     (item,) = list(iter_inputs(["http://127.0.0.1:9/article"], options))
     assert isinstance(item, Rejected) and "connection failed" in item.reason

@@ -10,7 +10,6 @@ from rich.console import Console
 from rich.table import Table
 
 from narrascope.cli._eval_common import JsonOption, LangOption, run_evaluation
-from narrascope.cli._safe import markup_safe
 
 __all__ = ["eval_framing"]
 
@@ -60,11 +59,6 @@ def eval_framing(
     )
     if scores is None:
         return
-    if scores.get("skipped_gold_lines"):
-        warn = Console(stderr=True)
-        warn.print(f"[yellow]warning:[/] {scores['skipped_gold_lines']} gold lines not scored:")
-        for line in scores["skipped_gold_examples"]:
-            warn.print(f"  {markup_safe(line)}", highlight=False)
     table = Table(title=f"Entity framing, {mode} mentions{' (' + lang + ')' if lang else ''}")
     table.add_column("metric")
     table.add_column("value", justify="right")

@@ -131,8 +131,21 @@ def analyze(
         str | None, typer.Option(help="Language of every input (skip detection).")
     ] = None,
     max_mb: Annotated[float, typer.Option(help="Reject inputs larger than this (MB).")] = 10.0,
-    timeout: Annotated[float, typer.Option(help="HTTP timeout per request (s).")] = 10.0,
+    timeout: Annotated[
+        float, typer.Option(help="HTTP time limit per request, body included (s).")
+    ] = 10.0,
     retries: Annotated[int, typer.Option(help="HTTP retries on timeouts and 5xx.")] = 2,
+    allow_private_urls: Annotated[
+        bool,
+        typer.Option(
+            help="Let URLs, feed links and redirects reach loopback, private and link-local "
+            "addresses (refused by default)."
+        ),
+    ] = False,
+    follow_links: Annotated[
+        bool,
+        typer.Option(help="Read symlinked files that point outside the input folders."),
+    ] = False,
     json_out: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
 ) -> None:
     """Ingest and analyse articles into the database (only new or changed ones)."""
@@ -154,6 +167,8 @@ def analyze(
             retries=retries,
             default_language=language,
             outlets=directory,
+            allow_private_urls=allow_private_urls,
+            follow_links=follow_links,
         )
     except ValueError as exc:
         _fail(str(exc))

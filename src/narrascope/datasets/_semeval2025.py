@@ -14,17 +14,22 @@ The language of a document comes from ``--lang``, else from a language folder on
 its path (``EN/raw-documents``), else from its text. Never from the file-name
 prefix: the official test files are named ``CC_TEST_…`` and ``RU_TEST_…`` for
 *English* articles. Annotation lines that cannot be used (too few columns, an
-unknown document, offsets that are not numbers, a mention the text lacks, a
-repeated key) are skipped and listed in :attr:`GoldSet.skipped`, so that a scorer
-can say how much of the gold it did not score.
+unknown document, offsets that are not numbers, negative or beyond the text, an
+empty mention, a mention the text lacks, a repeated key, a role or narrative
+outside the task's taxonomy) are skipped and listed in :attr:`GoldSet.skipped`,
+so that a scorer can say how much of the gold it did not score; an unknown label
+on a line that has known ones costs that label only. A file that cannot be read
+as UTF-8 text raises :class:`GoldFileError` naming it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
+from narrascope.datasets._files import GoldFileError, read_gold_text
 from narrascope.document import nearest_occurrence
 
 __all__ = [
@@ -119,11 +124,20 @@ def find_gold_layout(gold: Path, lang: str | None = None) -> tuple[Path, Path]:
         if raw.is_dir():
             folder = _folder_language(raw)
             if lang and folder and folder != lang.upper():
-                raise ValueError(
+                raise GoldFileError(
                     f"{gold}: --lang {lang} but the documents are in a {folder} folder"
+                )
+            if lang and raw == gold / "raw-documents" and not any(raw.glob("*.txt")):
+                # the shared layout, for other languages only: say which there are
+                here = sorted(p.name for p in raw.iterdir() if p.is_dir())
+                raise GoldFileError(
+                    f"{gold}: no raw-documents/{lang} folder"
+                    + (f" (languages here: {', '.join(here)})" if here else "")
                 )
             return raw, ann
     hint = " (pass --lang for the raw-documents/LANG + labels/LANG layout)" if not lang else ""
+    if gold.exists() and not gold.is_dir():
+        raise GoldFileError(f"{gold}: a file, expected the gold folder")
     raise FileNotFoundError(f"{gold}: no raw-documents folder found{hint}")
 
 
@@ -136,8 +150,25 @@ def _folder_language(raw_dir: Path) -> str | None:
 
 
 def _read(path: Path) -> str:
-    with path.open(encoding="utf-8", newline="") as fh:
-        return fh.read()
+    return read_gold_text(path)
+
+
+@lru_cache(maxsize=1)
+def _labels() -> tuple[frozenset[str], Mapping[str, Collection[str]]]:
+    """The task's narrative/sub-narrative labels and its roles (main role → fine roles).
+
+    Imported here, not at module level: they live with the stages that predict them.
+    """
+    from narrascope.framing._model import FINE_ROLES
+    from narrascope.narratives._taxonomy import load_taxonomy
+
+    taxonomy = load_taxonomy()
+    return frozenset((*taxonomy.narratives, *taxonomy.subnarratives)), FINE_ROLES
+
+
+def _utf16_limit(text: str) -> int:
+    """One past the largest offset a gold line may give (UTF-16 units, CRLF counted)."""
+    return py_to_utf16(text, len(text)) + text.count("\n")
 
 
 class GoldSet(list[GoldDocument]):
@@ -166,13 +197,20 @@ def load_semeval2025(gold: Path, lang: str | None = None) -> GoldSet:
         )
     result = GoldSet(list(docs.values()), ann_dir)
 
+    narrative_labels, roles = _labels()
     for number, path, parts in _lines(result.annotation_file(2), 3, docs, result.skipped):
         doc = docs[parts[0]]
+        where = f"{path.name}:{number}"
         if doc.has_narrative_gold:
-            result.skipped.append(f"{path.name}:{number}: a second line for {parts[0]}")
+            result.skipped.append(f"{where}: a second line for {parts[0]}")
             continue
-        doc.narratives = [x.strip() for x in parts[1].split(";") if x.strip()]
-        doc.subnarratives = [x.strip() for x in parts[2].split(";") if x.strip()]
+        labels = [[x.strip() for x in part.split(";") if x.strip()] for part in parts[1:3]]
+        unknown = [x for x in (*labels[0], *labels[1]) if x not in narrative_labels]
+        result.skipped.extend(f"{where}: unknown label {x!r}" for x in unknown)
+        known = [[x for x in group if x in narrative_labels] for group in labels]
+        if unknown and not known[0] and not known[1]:
+            continue  # nothing usable on the line: the document has no gold, not "Other"
+        doc.narratives, doc.subnarratives = known
         doc.has_narrative_gold = True
 
     seen: dict[tuple[str, int, int], int] = {}
@@ -183,6 +221,22 @@ def load_semeval2025(gold: Path, lang: str | None = None) -> GoldSet:
             raw_start, raw_end = int(parts[2]), int(parts[3])
         except ValueError:
             result.skipped.append(f"{where}: offsets {parts[2]!r}, {parts[3]!r} are not numbers")
+            continue
+        if raw_start < 0 or raw_end < raw_start or raw_start >= _utf16_limit(doc.text):
+            result.skipped.append(f"{where}: offsets {raw_start}, {raw_end} are outside {parts[0]}")
+            continue
+        if not parts[1].strip():
+            result.skipped.append(f"{where}: empty mention")
+            continue
+        main_role = parts[4].strip()
+        if main_role not in roles:
+            result.skipped.append(f"{where}: unknown main role {main_role!r}")
+            continue
+        fine_roles = [r.strip() for r in parts[5:] if r.strip()]
+        unknown = [r for r in fine_roles if r not in roles[main_role]]
+        result.skipped.extend(f"{where}: unknown {main_role} role {r!r}" for r in unknown)
+        fine_roles = [r for r in fine_roles if r in roles[main_role]]
+        if unknown and not fine_roles:
             continue
         key = (parts[0], raw_start, raw_end)
         if key in seen:
@@ -198,8 +252,8 @@ def load_semeval2025(gold: Path, lang: str | None = None) -> GoldSet:
                 start=start,
                 end=start + len(parts[1]),
                 text=parts[1],
-                main_role=parts[4].strip(),
-                fine_roles=[r.strip() for r in parts[5:] if r.strip()],
+                main_role=main_role,
+                fine_roles=fine_roles,
                 raw_start=raw_start,
                 raw_end=raw_end,
             )
@@ -217,6 +271,8 @@ def _lines(
     """(line number, file, fields) of the usable lines of an annotation file, if it exists."""
     if not path.exists():
         return
+    if path.is_dir():
+        raise GoldFileError(f"{path}: a directory, expected a text file")
     for number, line in enumerate(_read(path).splitlines(), 1):
         if not line.strip():
             continue

@@ -35,50 +35,130 @@ DEFAULT_FIELDS: dict[str, tuple[str, ...]] = {
 _SNIFF_BYTES = 65536
 
 
-def _lookup(record: Mapping[str, Any], canonical: str, field_map: Mapping[str, str]) -> Any:
+class _FieldError(ValueError):
+    """A record field holds a value of the wrong JSON type; ``args[0]`` says which and why."""
+
+
+def _json_type(value: Any) -> str:
+    """The JSON name of a value's type with its article, as a user sees it in the file."""
+    names = {bool: "a boolean", int: "a number", float: "a number", list: "a list"}
+    return names.get(type(value), "an object" if isinstance(value, dict) else "a value")
+
+
+def _found(
+    record: Mapping[str, Any], canonical: str, field_map: Mapping[str, str]
+) -> tuple[str, Any]:
+    """(key, value) of the first non-empty key for ``canonical``, or ("", None)."""
     keys = (field_map[canonical],) if canonical in field_map else DEFAULT_FIELDS[canonical]
     for key in keys:
         value = record.get(key)
         if value not in (None, ""):
-            return value
-    return None
+            return key, value
+    return "", None
 
 
-def _authors(value: Any) -> list[str]:
+def _string(
+    record: Mapping[str, Any],
+    canonical: str,
+    field_map: Mapping[str, str],
+    *,
+    numbers: bool = False,
+) -> str:
+    """A string field, stripped; "" when absent.
+
+    A list or object is never turned into its ``str()`` (``language`` stored as
+    ``['en']``): it raises :class:`_FieldError` naming the field. A number is
+    accepted only where ``numbers`` says it means something as text (a title
+    ``1984``, an id); a number is no date, URL or language.
+    """
+    key, value = _found(record, canonical, field_map)
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return _unicode(key, value).strip()
+    if numbers and isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)
+    raise _FieldError(f"field {key!r} is {_json_type(value)}, expected a string")
+
+
+def _authors(record: Mapping[str, Any], field_map: Mapping[str, str]) -> list[str]:
+    """Authors from a ``;``-separated string or a list of names / ``{"name": ...}`` objects."""
+    key, value = _found(record, "author", field_map)
     if value is None:
         return []
-    if isinstance(value, list | tuple):
-        return [str(v.get("name", "") if isinstance(v, dict) else v).strip() for v in value if v]
-    return [part.strip() for part in str(value).split(";") if part.strip()]
+    if isinstance(value, str):
+        return [part.strip() for part in _unicode(key, value).split(";") if part.strip()]
+    if not isinstance(value, list):
+        raise _FieldError(f"field {key!r} is {_json_type(value)}, expected a string or a list")
+    names = []
+    for item in value:
+        name = item.get("name") if isinstance(item, dict) else item
+        if name in (None, ""):
+            continue
+        if not isinstance(name, str):
+            raise _FieldError(f"field {key!r} holds {_json_type(name)}, expected names (strings)")
+        if name.strip():
+            names.append(_unicode(key, name).strip())
+    return names
+
+
+def _unicode(key: str, value: str) -> str:
+    """``value`` unchanged, or _FieldError when it holds a lone surrogate (JSON ``"\\ud800"``).
+
+    Such a string is valid JSON but not Unicode: it cannot be encoded, and would
+    fail later (hashing, storing) far from the line that caused it. Only the
+    fields that are used are checked: a bad value in an ignored key costs nothing.
+    """
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise _FieldError(
+            f"field {key!r} holds a lone surrogate escape (not valid Unicode)"
+        ) from None
+    return value
 
 
 def record_article(
     record: Mapping[str, Any], source: str, options: IngestOptions, folder: str
 ) -> Article | Rejected:
-    """One record as an Article, or Rejected when it has no usable text."""
+    """One record as an Article, or Rejected when it has no usable text or a field is bad.
+
+    ``source`` names the record (``path:LINE``), so every reason here points at the line.
+    """
     fmap = options.field_map
-    text = _lookup(record, "text", fmap)
+    key, text = _found(record, "text", fmap)
+    if text is not None and not isinstance(text, str):
+        return Rejected(source, f"field {key!r} is {_json_type(text)}, expected a string")
     if not isinstance(text, str) or not text.strip():
         keys = (fmap["text"],) if "text" in fmap else DEFAULT_FIELDS["text"]
         return Rejected(source, f"no text (looked for field {' / '.join(keys)})")
-    title = str(_lookup(record, "title", fmap) or "").strip()
+    try:
+        _unicode(key, text)
+        title = _string(record, "title", fmap, numbers=True)
+        record_id = _string(record, "id", fmap, numbers=True)
+        url = _string(record, "url", fmap)
+        outlet = _string(record, "outlet", fmap, numbers=True)
+        date_text = _string(record, "date", fmap)
+        language = _string(record, "language", fmap).lower()
+        authors = _authors(record, fmap)
+    except _FieldError as exc:
+        return Rejected(source, str(exc))
     body = text
     stripped = text.lstrip()
     if title and stripped.startswith(title) and stripped[len(title) : len(title) + 1] in "\r\n":
         body = stripped[len(title) :]  # the text repeats the title as its first line
     meta: dict[str, Any] = {}
-    record_id = _lookup(record, "id", fmap)
-    if record_id is not None:
-        meta["record_id"] = str(record_id)
+    if record_id:
+        meta["record_id"] = record_id
     return Article(
         source=source,
         title=title,
         body=body,
-        url=str(_lookup(record, "url", fmap) or "").strip(),
-        outlet=str(_lookup(record, "outlet", fmap) or "").strip(),
-        published=parse_date(_lookup(record, "date", fmap)),
-        language=str(_lookup(record, "language", fmap) or "").strip().lower(),
-        authors=_authors(_lookup(record, "author", fmap)),
+        url=url,
+        outlet=outlet,
+        published=parse_date(date_text or None),
+        language=language,
+        authors=authors,
         folder=folder,
         meta=meta,
     )
@@ -112,6 +192,8 @@ def json_record(line: str, source: str, options: IngestOptions, folder: str) -> 
         record = json.loads(line)
     except json.JSONDecodeError as exc:
         return Rejected(source, f"not valid JSON ({exc.msg} at column {exc.colno})")
+    except RecursionError:  # [[[[… 100,000 deep: this line only, not the rest of the file
+        return Rejected(source, "not usable JSON (nested too deeply)")
     if not isinstance(record, dict):
         return Rejected(source, f"a JSON {type(record).__name__}, expected an object")
     return record_article(record, source, options, folder)

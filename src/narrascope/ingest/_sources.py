@@ -19,7 +19,7 @@ import httpx
 
 from narrascope.document import Document
 from narrascope.ingest._feeds import FeedEntry, ParsedFeed, looks_like_feed, parse_feed, parse_opml
-from narrascope.ingest._fetch import FetchError, fetch, make_client
+from narrascope.ingest._fetch import Fetched, FetchError, fetch, make_client
 from narrascope.ingest._html import extract_html, html_fragment_text
 from narrascope.ingest._lang import detect_language
 from narrascope.ingest._normalize import content_id, normalize_text, strip_boilerplate
@@ -133,6 +133,13 @@ def _match(pattern: tuple[str, ...], parts: tuple[str, ...]) -> bool:
     return fnmatch.fnmatch(parts[0], head) and _match(tail, parts[1:])
 
 
+def _glob_base(pattern: str) -> Path:
+    """The literal directory a glob pattern searches under (``data/**/*.txt`` → ``data``)."""
+    parts = Path(pattern).parts
+    literal = next((i for i, part in enumerate(parts) if _GLOB_CHARS.search(part)), len(parts))
+    return Path(*parts[:literal]) if literal else Path(".")
+
+
 def _glob(pattern: str) -> list[Path]:
     """The sorted matches of a recursive glob, without following symlinked directories.
 
@@ -177,17 +184,34 @@ class _Reader:
         self.options = options
         self._client = client
         self._owns_client = client is None
+        #: feed URLs already read from an OPML file in this run (each is read once)
+        self._feeds_seen: set[str] = set()
 
     @property
     def client(self) -> httpx.Client:
         if self._client is None:
-            self._client = make_client(self.options.timeout)
+            self._client = make_client(
+                self.options.timeout, allow_private=self.options.allow_private_urls
+            )
         return self._client
 
     def close(self) -> None:
         if self._owns_client and self._client is not None:
             self._client.close()
             self._client = None
+
+    def get(self, url: str) -> Fetched:
+        """Fetch ``url`` with the run's limits (raises FetchError with the reason)."""
+        opts = self.options
+        return fetch(
+            self.client,
+            url,
+            timeout=opts.timeout,
+            retries=opts.retries,
+            max_bytes=opts.max_bytes,
+            backoff=opts.backoff,
+            allow_private=opts.allow_private_urls,
+        )
 
     # ------------------------------------------------------------ assembling
     def document(self, article: Article, fmt: str, encoding: str = "utf-8") -> Document | Rejected:
@@ -247,9 +271,12 @@ class _Reader:
             return
         path = Path(raw).expanduser()
         if path.is_dir():
+            root = os.path.realpath(path)
             for file in _walk(path):
                 if isinstance(file, Rejected):
                     yield file
+                elif (outside := self.link_outside(file, root)) is not None:
+                    yield outside
                 else:
                     yield from self.file(file, named=False)
         elif os.path.lexists(path):  # a dangling or looping link is rejected with its reason
@@ -259,15 +286,41 @@ class _Reader:
             if not matches:
                 yield Rejected(path_text(raw), "the pattern matched no files")
             seen: set[str] = set()  # a file reached twice (a matched dir and its files, links)
+            root = os.path.realpath(_glob_base(os.path.expanduser(raw)))
             for found in matches:
                 for file in _walk(found) if found.is_dir() else [found]:
                     if isinstance(file, Rejected):
                         yield file
+                    elif (outside := self.link_outside(file, root)) is not None:
+                        yield outside
                     elif (real := os.path.realpath(file)) not in seen:
                         seen.add(real)
                         yield from self.file(file, named=False)
         else:
             yield Rejected(path_text(raw), "no such file, directory or URL")
+
+    def link_outside(self, file: Path, root: str) -> Rejected | None:
+        """A Rejected for a file reached through a symlink that leaves ``root``, else None.
+
+        A corpus folder holding ``passwd.txt -> /etc/passwd`` must not store that
+        file as an article; ``follow_links`` is the user saying the links are theirs.
+        The file's real path is checked, not only whether it is a link: a glob can
+        match a symlinked directory, whose files are no links themselves. Links
+        inside the tree are read as usual (each file once).
+        """
+        if self.options.follow_links:
+            return None
+        real = os.path.realpath(file)
+        try:
+            if os.path.commonpath([real, root]) == root:
+                return None
+        except ValueError:  # another drive: outside
+            pass
+        return Rejected(
+            path_text(file),
+            "reached through a symbolic link, it lies outside the input folder "
+            "(skipped; --follow-links reads it)",
+        )
 
     def file(self, path: Path, *, named: bool) -> Iterator[Document | Rejected]:
         """Read one file; whatever goes wrong rejects this file, named by its path."""
@@ -289,7 +342,7 @@ class _Reader:
             elif fmt == "csv":
                 for item in iter_csv(path, self.options, folder):
                     yield self.document(item, "csv") if isinstance(item, Article) else item
-            elif fmt == "opml":  # relative feed paths are resolved against the real path
+            elif fmt == "opml":
                 yield from self._opml(read_limited(path, self.options.max_bytes), path)
             else:
                 data = read_limited(path, self.options.max_bytes)
@@ -357,7 +410,7 @@ class _Reader:
         if not feed.entries:
             yield Rejected(source, "the feed has no entries")
         for number, entry in enumerate(feed.entries, start=1):
-            yield self.entry(feed, entry, f"{source}#{number}", folder, remote=remote)
+            yield self.safe_entry(feed, entry, f"{source}#{number}", folder, remote=remote)
 
     def _opml(self, data: bytes, path: Path) -> Iterator[Document | Rejected]:
         source = path_text(path)
@@ -368,14 +421,31 @@ class _Reader:
             return
         if not feeds:
             yield Rejected(source, "the OPML file lists no feeds (no outline with xmlUrl)")
-        base = path.parent
         for url, _title in feeds:
-            if _is_url(url):
-                yield from self.url(url)
-            else:
-                yield from self.file(base / url, named=True)
+            if not _is_url(url):
+                # never a local path: "/etc/passwd", "../secrets" or the OPML file itself
+                # (which made a file listing itself twice recurse exponentially)
+                shown = path_text(url[:200])
+                yield Rejected(f"{source}: {shown}", "not an http(s) URL (OPML feeds are fetched)")
+                continue
+            url = url.strip()
+            if url in self._feeds_seen:  # listed twice, or by two OPML files of the run
+                yield Rejected(path_text(url), "listed again in an OPML file (read once)")
+                continue
+            self._feeds_seen.add(url)
+            yield from self.url(url)
 
     # ----------------------------------------------------------- feed entries
+    def safe_entry(
+        self, feed: ParsedFeed, entry: FeedEntry, fallback_source: str, folder: str, *, remote: bool
+    ) -> Document | Rejected:
+        """:meth:`entry`, with any failure rejecting this entry alone: the feed goes on."""
+        try:
+            return self.entry(feed, entry, fallback_source, folder, remote=remote)
+        except Exception as exc:
+            source = path_text(entry.link or fallback_source)
+            return Rejected(source, f"unexpected error: {type(exc).__name__}: {exc}")
+
     def entry(
         self, feed: ParsedFeed, entry: FeedEntry, fallback_source: str, folder: str, *, remote: bool
     ) -> Document | Rejected:
@@ -390,19 +460,15 @@ class _Reader:
         body = html_fragment_text(entry.content) if entry.content else ""
         if not body and remote and _is_url(entry.link):
             try:
-                got = fetch(
-                    self.client,
-                    entry.link,
-                    timeout=self.options.timeout,
-                    retries=self.options.retries,
-                    max_bytes=self.options.max_bytes,
-                    backoff=self.options.backoff,
-                )
+                got = self.get(entry.link)
                 text, encoding = decode_bytes(got.content, declared=got.charset)
                 page = extract_html(text, source, got.url)
             except (FetchError, DecodeError) as exc:
                 page = None
                 meta["fetch_error"] = str(exc)
+            except Exception as exc:  # whatever breaks one link costs this entry, not the feed
+                page = None
+                meta["fetch_error"] = f"unexpected error: {type(exc).__name__}: {exc}"
             if page is not None:
                 page.title = page.title or entry.title
                 page.published = page.published or entry.published
@@ -432,16 +498,8 @@ class _Reader:
 
     # ------------------------------------------------------------------ URLs
     def url(self, url: str) -> Iterator[Document | Rejected]:
-        opts = self.options
         try:
-            got = fetch(
-                self.client,
-                url,
-                timeout=opts.timeout,
-                retries=opts.retries,
-                max_bytes=opts.max_bytes,
-                backoff=opts.backoff,
-            )
+            got = self.get(url)
         except FetchError as exc:
             yield Rejected(path_text(url), str(exc))
             return
@@ -452,7 +510,7 @@ class _Reader:
                     for number, entry in enumerate(feed.entries, start=1):
                         if entry.link:
                             entry.link = urljoin(got.url, entry.link)
-                        yield self.entry(feed, entry, f"{url}#{number}", "", remote=True)
+                        yield self.safe_entry(feed, entry, f"{url}#{number}", "", remote=True)
                     return
             yield from self._html(got.content, url, "", url=got.url, charset=got.charset)
         except DecodeError as exc:

@@ -30,6 +30,11 @@ class IngestOptions:
     canonical field names (``text``, ``title``, ``url``, ``outlet``, ``date``,
     ``language``, ``author``, ``id``) to the column/key names of JSONL/CSV
     records. ``backoff`` is the first retry delay in seconds (doubled per retry).
+    ``timeout`` is a total deadline per HTTP request (redirects and body
+    included). ``allow_private_urls`` lets URLs, feed links and redirects reach
+    loopback, private and link-local addresses (refused by default: a feed must
+    not make narrascope read the inside of its network). ``follow_links`` reads
+    symlinked files that point outside the input tree (skipped by default).
     """
 
     outlet_from: str = "auto"
@@ -37,6 +42,8 @@ class IngestOptions:
     max_bytes: int = 10_000_000
     timeout: float = 10.0
     retries: int = 2
+    allow_private_urls: bool = False
+    follow_links: bool = False
     default_language: str | None = None
     backoff: float = 0.5
     outlets: OutletDirectory | None = None

@@ -87,4 +87,5 @@ def evaluate(gold: Path, lang: str | None = None) -> dict:
         "n_explanations": len(pairs),
         # annotation lines (any subtask file) that could not be used, so none is unseen
         "skipped_gold_lines": len(gset.skipped),
+        "skipped_gold_examples": gset.skipped[:5],
     }

@@ -51,4 +51,7 @@ def evaluate(gold: Path, model_path: Path = MODEL_PATH) -> dict[str, Any]:
         "span_f1": si["f1"],
         "technique_micro_f1": technique_micro_f1(pred_rows, gold_rows),
         "n_articles": len(articles),
+        # label lines that could not be used, so that no figure is read as covering them
+        "skipped_gold_lines": len(articles.skipped),
+        "skipped_gold_examples": articles.skipped[:5],
     }

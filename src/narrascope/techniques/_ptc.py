@@ -3,7 +3,12 @@
 Why a tolerant reader: the same evaluation must run on ``train-*``, ``dev-*`` or any other split
 prefix, and the gold labels come either as one ``*-task-flc-tc.labels`` file or as a folder of
 per-article label files. Offsets in PTC are Python character offsets, ``end`` exclusive, into the
-article text as stored (read with ``newline=""`` so that CRLF files keep their offsets).
+article text as stored (newlines kept as written, so that CRLF files keep their offsets).
+
+Label lines that cannot be used (too few fields, offsets that are not numbers, empty or outside
+the article, a technique outside the 14 classes, an article that is not in the folder) are
+skipped and listed in :attr:`PtcSet.skipped`, so a score never silently covers less gold than
+the files hold; a file that is not UTF-8 text raises ``GoldFileError`` naming it.
 """
 
 from __future__ import annotations
@@ -13,7 +18,9 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-__all__ = ["GoldSpan", "PtcArticle", "load_ptc", "merge_spans"]
+from narrascope.datasets import GoldFileError, read_gold_text
+
+__all__ = ["GoldSpan", "PtcArticle", "PtcSet", "load_ptc", "merge_spans"]
 
 _ARTICLE_ID = re.compile(r"article(\d+)")
 
@@ -37,9 +44,25 @@ class PtcArticle:
     spans: list[GoldSpan] = field(default_factory=list)
 
 
-def _read_labels(folder: Path, task: str) -> dict[str, list[GoldSpan]]:
-    """Labels of ``task`` ("flc-tc" or "si") from a ``*-task-<task>.labels`` file or folder."""
-    out: dict[str, list[GoldSpan]] = defaultdict(list)
+class PtcSet(list[PtcArticle]):
+    """The articles of a PTC folder, plus the label lines that could not be used."""
+
+    def __init__(self, articles: list[PtcArticle], skipped: list[str]) -> None:
+        super().__init__(articles)
+        #: ``"train-task-si.labels:12: reason"`` for every label line that was skipped
+        self.skipped = skipped
+
+
+def _read_labels(
+    folder: Path, task: str, skipped: list[str]
+) -> dict[str, list[tuple[GoldSpan, str]]]:
+    """Labels of ``task`` ("flc-tc" or "si") from a ``*-task-<task>.labels`` file or folder.
+
+    Each span comes with ``file:line`` so that one the article cannot hold is reported there.
+    """
+    from narrascope.techniques._definitions import TECHNIQUES
+
+    out: dict[str, list[tuple[GoldSpan, str]]] = defaultdict(list)
     files = sorted(folder.glob(f"*-task-{task}.labels"))
     if not files:
         files = sorted(
@@ -49,21 +72,48 @@ def _read_labels(folder: Path, task: str) -> dict[str, list[GoldSpan]]:
             for p in d.glob("*.labels")
         )
     for path in files:
-        for line in path.read_text(encoding="utf-8").splitlines():
+        if path.is_dir():
+            raise GoldFileError(f"{path}: a directory, expected a text file")
+        for number, line in enumerate(read_gold_text(path).splitlines(), 1):
+            where = f"{path.name}:{number}"
             parts = line.strip().split("\t")
-            if len(parts) < 3:
+            if not line.strip():
+                continue
+            if len(parts) < (3 if task == "si" else 4):
+                skipped.append(f"{where}: {len(parts)} fields, expected {3 if task == 'si' else 4}")
                 continue
             if task == "si":
                 art, start, end, tech = parts[0], parts[1], parts[2], ""
             else:
-                if len(parts) < 4:
-                    continue
                 art, tech, start, end = parts[0], parts[1], parts[2], parts[3]
-            out[art].append(GoldSpan(int(start), int(end), tech))
+                if tech not in TECHNIQUES:
+                    skipped.append(f"{where}: unknown technique {tech!r}")
+                    continue
+            try:
+                span = GoldSpan(int(start), int(end), tech)
+            except ValueError:
+                skipped.append(f"{where}: offsets {start!r}, {end!r} are not numbers")
+                continue
+            out[art].append((span, where))
     return out
 
 
-def load_ptc(folder: Path) -> list[PtcArticle]:
+def _usable(
+    spans: list[tuple[GoldSpan, str]], art_id: str, text: str, skipped: list[str]
+) -> list[GoldSpan]:
+    """The spans that lie inside the article and are not empty; the others are skipped."""
+    kept = []
+    for span, where in spans:
+        if 0 <= span.start < span.end <= len(text):
+            kept.append(span)
+        else:
+            skipped.append(
+                f"{where}: offsets {span.start}, {span.end} are outside article {art_id}"
+            )
+    return kept
+
+
+def load_ptc(folder: Path) -> PtcSet:
     """Every article of a PTC-layout folder with its gold spans, sorted by id.
 
     ``folder`` holds one ``*-articles/`` directory (whatever the prefix) next to the label files
@@ -76,8 +126,9 @@ def load_ptc(folder: Path) -> list[PtcArticle]:
         article_dirs, root = sorted(d for d in folder.glob("*-articles") if d.is_dir()), folder
     if not article_dirs:
         raise FileNotFoundError(f"no '*-articles/' folder in {folder}")
-    tc = _read_labels(root, "flc-tc")
-    si = _read_labels(root, "si")
+    skipped: list[str] = []
+    tc = _read_labels(root, "flc-tc", skipped)
+    si = _read_labels(root, "si", skipped)
     articles: list[PtcArticle] = []
     for adir in article_dirs:
         for path in sorted(adir.glob("article*.txt")):
@@ -85,12 +136,16 @@ def load_ptc(folder: Path) -> list[PtcArticle]:
             if not match:
                 continue
             art_id = match.group(1)
-            with path.open(encoding="utf-8", newline="") as fh:
-                text = fh.read()
-            techniques = sorted(tc.get(art_id, []), key=lambda s: (s.start, s.end))
-            spans = si.get(art_id) or [GoldSpan(s.start, s.end) for s in techniques]
+            text = read_gold_text(path)
+            techniques = _usable(tc.pop(art_id, []), art_id, text, skipped)
+            techniques.sort(key=lambda s: (s.start, s.end))
+            spans = _usable(si.pop(art_id, []), art_id, text, skipped)
+            spans = spans or [GoldSpan(s.start, s.end) for s in techniques]
             articles.append(PtcArticle(art_id, text, techniques, merge_spans(spans)))
-    return articles
+    for labels in (tc, si):  # what is left names articles the folder does not have
+        for art_id, spans in labels.items():
+            skipped.extend(f"{where}: no article {art_id!r}" for _, where in spans)
+    return PtcSet(articles, skipped)
 
 
 def merge_spans(spans: list[GoldSpan]) -> list[GoldSpan]:
