@@ -18,6 +18,7 @@ from markupsafe import Markup, escape
 
 from narrascope import __version__
 from narrascope.document import Document
+from narrascope.quotes import enclose
 
 __all__ = ["corpus_overview", "environment", "paragraphs", "render_report"]
 
@@ -34,6 +35,7 @@ def environment() -> Environment:
     env.filters["paragraphs"] = paragraphs
     env.filters["pct"] = lambda v: f"{100 * float(v):.0f}%"
     env.filters["prob"] = lambda v: f"{float(v):.2f}"
+    env.filters["quote"] = enclose  # never a second closing mark (``escalation.””``)
     # stage packages contribute template helpers (highlighting, legends) for their partials
     from narrascope.techniques import report_globals
 
