@@ -209,7 +209,7 @@ def analyze(
     _stop_workers_on_signals()
     try:
         narrascope = _open_app(db, config, stages, disable)
-        console.print(f"Loading pipeline: {', '.join(narrascope.config.stages)}")
+        console.print(f"Pipeline: {', '.join(narrascope.config.stages)}")
         _ = narrascope.pipeline
     except NarrascopeError as exc:
         _fail(str(exc))
