@@ -8,6 +8,7 @@ escaped by default. Stage-specific sections are partial templates
 
 from __future__ import annotations
 
+import re
 from collections import Counter, defaultdict
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -20,7 +21,11 @@ from narrascope import __version__
 from narrascope.document import Document
 from narrascope.quotes import enclose
 
-__all__ = ["corpus_overview", "environment", "paragraphs", "render_report"]
+__all__ = ["corpus_overview", "environment", "link", "paragraphs", "render_report"]
+
+#: what a link may point at: an http(s) URL with a host, and no white space or control
+#: character anywhere (browsers drop those, so ``java\tscript:`` would still run)
+_WEB_URL = re.compile(r"https?://[^\s/?#\x00-\x1f\x7f]+[^\s\x00-\x1f\x7f]*", re.IGNORECASE)
 
 
 @lru_cache(maxsize=1)
@@ -36,11 +41,24 @@ def environment() -> Environment:
     env.filters["pct"] = lambda v: f"{100 * float(v):.0f}%"
     env.filters["prob"] = lambda v: f"{float(v):.2f}"
     env.filters["quote"] = enclose  # never a second closing mark (``escalation.””``)
+    env.filters["link"] = link
     # stage packages contribute template helpers (highlighting, legends) for their partials
     from narrascope.techniques import report_globals
 
     env.globals.update(report_globals())
     return env
+
+
+def link(url: str) -> Markup:
+    """``url`` as a link when it is a web address, else as plain (escaped) text.
+
+    Article metadata is hostile: a ``javascript:`` or ``data:`` URL must never become
+    clickable. The link opens without telling the site where it came from
+    (``noreferrer``) or giving it a handle on the report's window (``noopener``).
+    """
+    if _WEB_URL.fullmatch(url):
+        return Markup('<a href="{0}" rel="noopener noreferrer" target="_blank">{0}</a>').format(url)
+    return Markup("<span>{}</span>").format(url)
 
 
 def paragraphs(text: str) -> Markup:
