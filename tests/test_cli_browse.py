@@ -220,7 +220,7 @@ def test_list_shows_ids_dates_outlets_titles_newest_first(db: Path) -> None:
     ],
 )
 def test_list_filters(db: Path, args: list[str], expected: set[str]) -> None:
-    code, output = _invoke("list", "--db", str(db), "--json", *args, columns=200)
+    code, output = _invoke("list", "--db", str(db), "--json", *args, columns=60)  # no wrapping
     assert code == 0, output
     rows = [json.loads(line) for line in output.splitlines() if line.strip()]
     assert {row["id"] for row in rows} == expected
@@ -304,3 +304,10 @@ def test_display_names() -> None:
     assert display_name("Loaded_Language") == "Loaded language"
     assert display_name("Exaggeration,Minimisation") == "Exaggeration / minimisation"
     assert display_name("Straw_Men,Red_Herring") == "Straw men / red herring"  # not one of 14
+
+
+def test_api_resolve_id_names_the_candidates(db: Path) -> None:
+    from narrascope.app import Narrascope
+
+    with pytest.raises(KeyError, match="abc1230000000001, abc4560000000002"):
+        Narrascope(db, must_exist=True).resolve_id("abc")

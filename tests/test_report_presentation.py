@@ -86,3 +86,11 @@ def test_techniques_by_outlet_table_scrolls_inside_its_own_box() -> None:
     assert css and "overflow-x:auto" in css.group(1)
     # the long technique names can wrap instead of widening the table
     assert re.search(r"\.scroll-x th \{[^}]*overflow-wrap:anywhere", html)
+
+
+def test_chart_labels_are_cut_between_words_with_an_ellipsis() -> None:
+    from narrascope.web import corpus_overview
+
+    outlet = "The Harbour and Valley Evening Chronicle"
+    chart = str(corpus_overview([_doc(1, outlet=outlet)])["outlet_chart"])
+    assert ">The Harbour and Valley…<" in chart and "Evening Ch<" not in chart

@@ -231,7 +231,8 @@ class Narrascope:
         if not ids:
             raise KeyError(f"no article with id {prefix!r}")
         if len(ids) > 1 and prefix not in ids:
-            raise KeyError(f"id prefix {prefix!r} is ambiguous ({len(ids)} articles)")
+            shown = ", ".join(ids[:5]) + (", …" if len(ids) > 5 else "")
+            raise KeyError(f"id prefix {prefix!r} is ambiguous ({len(ids)} articles: {shown})")
         return prefix if prefix in ids else ids[0]
 
     def close(self) -> None:

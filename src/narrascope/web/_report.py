@@ -19,7 +19,7 @@ from markupsafe import Markup, escape
 
 from narrascope import __version__
 from narrascope.document import Document
-from narrascope.quotes import enclose
+from narrascope.quotes import enclose, shorten
 
 __all__ = ["corpus_overview", "environment", "link", "paragraphs", "render_report"]
 
@@ -91,7 +91,7 @@ def _bar_chart(series: list[tuple[str, int]], width: int = 640, bar_h: int = 18)
             ).format(
                 lx=label_w - 6,
                 ty=y + bar_h - 6,
-                label=label[:28],
+                label=shorten(label, 28),
                 x=label_w,
                 y=y,
                 w=max(w, 1),
