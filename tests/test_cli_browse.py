@@ -27,6 +27,7 @@ from narrascope.document import (
 )
 from narrascope.store import Database
 from narrascope.techniques import display_name
+from test_store_postgres import pg_url  # noqa: F401  (a throwaway PostgreSQL cluster)
 
 CODES = ("Loaded_Language", "Exaggeration,Minimisation")
 STAGES = {
@@ -311,3 +312,22 @@ def test_api_resolve_id_names_the_candidates(db: Path) -> None:
 
     with pytest.raises(KeyError, match="abc1230000000001, abc4560000000002"):
         Narrascope(db, must_exist=True).resolve_id("abc")
+
+
+def test_list_filters_on_postgresql(pg_url: str) -> None:  # noqa: F811 (the fixture)
+    """The narrative filter reads the stored JSON with each database's own functions."""
+    database = Database(pg_url)
+    database.save_documents(
+        [
+            _doc("pg10000000000001", "Sanctions bite", labels=LABELS),
+            _doc("pg20000000000002", "Ports reopen", outlet="Valley Daily", published=None),
+        ],
+        STAGES,
+    )
+    found = database.list_articles(narrative="nuclear THREATS")
+    assert [row.id for row in found] == ["pg10000000000001"]
+    assert [r.id for r in database.list_articles(outlet="valley daily")] == ["pg20000000000002"]
+    assert [r.id for r in database.list_articles(since="2024-11-01", limit=5)] == [
+        "pg10000000000001"
+    ]
+    assert [r.id for r in database.list_articles(prefix="pg2")] == ["pg20000000000002"]
