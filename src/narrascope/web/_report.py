@@ -40,7 +40,9 @@ def environment() -> Environment:
     env.filters["paragraphs"] = paragraphs
     env.filters["pct"] = lambda v: f"{100 * float(v):.0f}%"
     env.filters["prob"] = lambda v: f"{float(v):.2f}"
-    env.filters["quote"] = enclose  # never a second closing mark (``escalation.””``)
+    # never a second closing mark (``escalation.””``); partials fall back to plain marks
+    # where they are rendered without this environment (``"quote" is filter``)
+    env.filters["quote"] = enclose
     env.filters["link"] = link
     # stage packages contribute template helpers (highlighting, legends) for their partials
     from narrascope.techniques import report_globals
