@@ -319,19 +319,18 @@ def show(
 
     try:
         database = Database(db, must_exist=True)
-        # an exact id wins over longer ids it is a prefix of
         matches = database.list_articles(prefix=article_id, limit=_CANDIDATES + 1)
-        exact = [row for row in matches if row.id == article_id]
-        doc = database.load_document(exact[0].id if exact else matches[0].id) if matches else None
     except NarrascopeError as exc:
         _fail(str(exc))
-    if not matches or doc is None:
-        _fail(f"no article with id {article_id!r} (`narrascope list` shows the stored ids)")
+    exact = [row for row in matches if row.id == article_id]  # wins over longer ids
     if len(matches) > 1 and not exact:
         shown = len(matches) if len(matches) <= _CANDIDATES else f"more than {_CANDIDATES}"
         title = f"Articles whose id starts with {article_id}"
         out.print(article_table(matches[:_CANDIDATES], title))
         _fail(f"id prefix {article_id!r} is ambiguous ({shown} articles): give more characters")
+    doc = database.load_document((exact or matches)[0].id) if matches else None
+    if doc is None:
+        _fail(f"no article with id {article_id!r} (`narrascope list` shows the stored ids)")
     if json_out:
         out.print_json(data=named_techniques(doc.to_dict()))
         return
