@@ -169,6 +169,10 @@ def test_fatal_errors_exit_non_zero_with_a_message(tmp_path: Path) -> None:
     )
     assert result.returncode == 2 and "all 2 inputs were rejected" in result.stderr
     assert "empty.txt" in result.stderr and "missing.txt" in result.stderr
+    assert not (tmp_path / "x.db").exists()  # a run that stored nothing leaves no database
+    from narrascope.store import Database
+
+    Database(tmp_path / "x.db").close()  # an empty database for the readers below
     result = _run("show", "doesnotexist", "--db", str(tmp_path / "x.db"), check=False)
     assert result.returncode != 0 and "no article with id" in result.stderr
     result = _run("export", "--db", str(tmp_path / "x.db"), "--format", "xml", check=False)

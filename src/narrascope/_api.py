@@ -58,9 +58,13 @@ class Corpus:
         return counts
 
     def to_jsonl(self, path: str | Path) -> None:
+        """One JSON document a line, as ``narrascope export --format jsonl`` writes it."""
+        from narrascope.techniques import named_techniques
+
         with Path(path).open("w", encoding="utf-8") as fh:
             for doc in self.documents:
-                fh.write(json.dumps(doc.to_dict(), ensure_ascii=False) + "\n")
+                data = named_techniques(doc.to_dict())
+                fh.write(json.dumps(data, ensure_ascii=False) + "\n")
 
 
 def _to_documents(texts: Iterable[str | Mapping[str, Any]]) -> list[Document]:

@@ -25,7 +25,7 @@ from typing import Any, TextIO
 from narrascope.config import Config
 from narrascope.document import Document, as_copy
 from narrascope.pipeline import Pipeline, minibatch
-from narrascope.store import Database
+from narrascope.store import Database, to_url
 
 __all__ = ["AnalyzeSummary", "Narrascope", "ProgressHook"]
 
@@ -81,12 +81,17 @@ class Narrascope:
         self, db: str | Path, config: Config | None = None, *, must_exist: bool = False
     ) -> None:
         self.config = config or Config()
+        #: a SQLite file this object creates; `analyze` removes it again when the run
+        #: stored nothing (every input rejected), instead of leaving an empty database
+        self._created = _new_sqlite_file(db)
         self.db = Database(db, must_exist=must_exist)
         self._pipeline: Pipeline | None = None
 
     @property
     def pipeline(self) -> Pipeline:
-        """Built on first use (loading models costs seconds; `report` needs none)."""
+        """Built on first use. Building it only checks that every artefact exists and
+        computes the stage versions; each stage loads its model when it first analyses
+        a document, so a re-run of unchanged articles loads no model at all."""
         if self._pipeline is None:
             infos = self.config.stage_infos()
             for info in infos:
@@ -190,7 +195,9 @@ class Narrascope:
         batch = self.config.batch_size
         # one stream through the pipeline (so NER worker processes start once and stay
         # busy), stored batch by batch as documents come out of it
-        for docs in minibatch(pipeline.pipe(fresh, batch_size=batch), batch):
+        # (not even started without documents: a stage may load its model as it starts)
+        stream = pipeline.pipe(fresh, batch_size=batch) if fresh else iter(())
+        for docs in minibatch(stream, batch):
             self.db.save_documents(docs, assigns, signatures)
             summary.analysed += len(docs)
             if progress:
@@ -210,7 +217,17 @@ class Narrascope:
         summary.seconds_analyse = time.perf_counter() - t0
         summary.seconds_total = time.perf_counter() - started
         self.db.finish_run(run_id, summary.as_dict())
+        if summary.ingested == 0 and self._created is not None:
+            self._remove_created()
         return summary
+
+    def _remove_created(self) -> None:
+        """Delete the SQLite file this object created (with its WAL/SHM side files)."""
+        created, self._created = self._created, None
+        assert created is not None
+        self.db.close()
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            Path(f"{created}{suffix}").unlink(missing_ok=True)
 
     # ------------------------------------------------------------------ read
     def documents(self, ids: Iterable[str] | None = None) -> list[Document]:
@@ -228,11 +245,21 @@ class Narrascope:
         if not ids:
             raise KeyError(f"no article with id {prefix!r}")
         if len(ids) > 1 and prefix not in ids:
-            raise KeyError(f"id prefix {prefix!r} is ambiguous ({len(ids)} articles)")
+            shown = ", ".join(ids[:5]) + (", …" if len(ids) > 5 else "")
+            raise KeyError(f"id prefix {prefix!r} is ambiguous ({len(ids)} articles: {shown})")
         return prefix if prefix in ids else ids[0]
 
     def close(self) -> None:
         self.db.close()
+
+
+def _new_sqlite_file(db: str | Path) -> Path | None:
+    """The SQLite file opening ``db`` would create, or None (it exists, or not SQLite)."""
+    url = to_url(db)
+    if not url.startswith("sqlite:///"):
+        return None
+    path = Path(url[len("sqlite:///") :])
+    return None if path.exists() or str(path) in ("", ":memory:") else path
 
 
 def _same_origin(doc: Document, source: str) -> bool:

@@ -16,17 +16,27 @@ import joblib
 
 from narrascope.errors import ModelNotFoundError
 
-__all__ = ["artefact_version", "load_artefact"]
+__all__ = ["artefact_version", "load_artefact", "require_artefact"]
 
 T = TypeVar("T")
 
 
-def load_artefact(path: Path, kind: type[T] | None, stage: str) -> Any:
-    """Load ``path`` and check it holds a ``kind`` (any object when ``kind`` is None)."""
+def require_artefact(path: Path, stage: str) -> None:
+    """Fail now, with how to rebuild it, when ``path`` is missing.
+
+    Stages call this when they are built and load the artefact itself only when
+    they first analyse something: a mistyped path still fails before any data is
+    read, while a run with nothing to analyse loads no model at all.
+    """
     if not Path(path).exists():
         raise ModelNotFoundError(
             f"{stage} model not found at {path}; run `python training/{stage}.py` to train it"
         )
+
+
+def load_artefact(path: Path, kind: type[T] | None, stage: str) -> Any:
+    """Load ``path`` and check it holds a ``kind`` (any object when ``kind`` is None)."""
+    require_artefact(path, stage)
     obj = joblib.load(path)
     if kind is not None and not isinstance(obj, kind):
         raise ModelNotFoundError(f"{path} does not hold a {kind.__name__}")

@@ -6,6 +6,7 @@ the file and the reason and exits non-zero; nothing here holds analysis logic.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sys
 from pathlib import Path
@@ -25,21 +26,57 @@ from rich.progress import (
 )
 from rich.table import Table
 from rich.text import Text
+from typer.core import TyperCommand, TyperGroup
 
-from narrascope.cli._safe import SafeCsvWriter, markup_safe, term_text
+from narrascope.cli._safe import SafeCsvWriter, markup_safe, term_text, terminal_safe
 from narrascope.errors import NarrascopeError
 
 __all__ = ["app", "main"]
 
-app = typer.Typer(
+
+class _FlagsAsFlags:
+    """Help that shows an on/off option as a bare flag (``--json``, not ``--json <bool>``).
+
+    Typer's help prints every option's type, flags included, so ``--json <bool>``
+    read as if it took a value; an empty metavar leaves the type column blank for
+    flags (``--help`` too) and changes nothing about parsing.
+    """
+
+    def get_params(self, ctx: Any) -> list[Any]:
+        params: list[Any] = super().get_params(ctx)  # type: ignore[misc]
+        for param in params:
+            if getattr(param, "is_flag", False) and param.metavar is None:
+                param.metavar = ""
+        return params
+
+
+class _Command(_FlagsAsFlags, TyperCommand):
+    pass
+
+
+class _Group(_FlagsAsFlags, TyperGroup):
+    pass
+
+
+class _Typer(typer.Typer):
+    """Every command of this app (and of ``eval``) gets the flag-showing help."""
+
+    def command(self, name: str | None = None, *, cls: Any = None, **kwargs: Any) -> Any:
+        return super().command(name, cls=cls or _Command, **kwargs)
+
+
+app = _Typer(
     name="narrascope",
     help="Find propaganda narratives, entity framing and persuasion techniques in news, "
     "with quotes as evidence.",
+    cls=_Group,
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-eval_app = typer.Typer(help="Score a stage against a gold-annotated folder.", no_args_is_help=True)
+eval_app = _Typer(
+    help="Score a stage against a gold-annotated folder.", cls=_Group, no_args_is_help=True
+)
 app.add_typer(eval_app, name="eval")
 
 console = Console(stderr=True)
@@ -49,6 +86,27 @@ DbOption = Annotated[
     str,
     typer.Option("--db", help="SQLite file, or a PostgreSQL URL (postgresql://user@host/db)."),
 ]
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        from narrascope import __version__
+
+        out.print(f"narrascope {__version__}", highlight=False)
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_print_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
+) -> None:
+    """Find propaganda narratives, entity framing and persuasion techniques in news,
+    with quotes as evidence."""
 
 
 class RateColumn(ProgressColumn):
@@ -175,7 +233,7 @@ def analyze(
     _stop_workers_on_signals()
     try:
         narrascope = _open_app(db, config, stages, disable)
-        console.print(f"Loading pipeline: {', '.join(narrascope.config.stages)}")
+        console.print(f"Pipeline: {', '.join(narrascope.config.stages)}")
         _ = narrascope.pipeline
     except NarrascopeError as exc:
         _fail(str(exc))
@@ -288,86 +346,96 @@ def report(
 def show(
     article_id: Annotated[str, typer.Argument(help="Article id (a unique prefix is enough).")],
     db: DbOption = "narrascope.db",
+    full: Annotated[
+        bool, typer.Option("--full", help="Every label, entity, role and technique span.")
+    ] = False,
     json_out: Annotated[
         bool, typer.Option("--json", help="Print the stored document as JSON.")
     ] = False,
 ) -> None:
-    """Show one stored article with everything narrascope found in it."""
-    from narrascope.app import Narrascope
+    """Show one stored article with what narrascope found in it (compact; --full for all)."""
+    from narrascope.cli._show import article_table, print_document
+    from narrascope.store import Database
+    from narrascope.techniques import named_techniques
 
     try:
-        narrascope = Narrascope(db, must_exist=True)
-        full_id = narrascope.resolve_id(article_id)
-    except KeyError as exc:
-        _fail(str(exc.args[0]))
+        database = Database(db, must_exist=True)
+        matches = database.list_articles(prefix=article_id, limit=_CANDIDATES + 1)
     except NarrascopeError as exc:
         _fail(str(exc))
-    doc = narrascope.documents([full_id])[0]
+    exact = [row for row in matches if row.id == article_id]  # wins over longer ids
+    if len(matches) > 1 and not exact:
+        shown = len(matches) if len(matches) <= _CANDIDATES else f"more than {_CANDIDATES}"
+        title = f"Articles whose id starts with {article_id}"
+        out.print(article_table(matches[:_CANDIDATES], title))
+        _fail(f"id prefix {article_id!r} is ambiguous ({shown} articles): give more characters")
+    doc = database.load_document((exact or matches)[0].id) if matches else None
+    if doc is None:
+        _fail(f"no article with id {article_id!r} (`narrascope list` shows the stored ids)")
     if json_out:
-        out.print_json(data=doc.to_dict())
+        out.print_json(data=named_techniques(doc.to_dict()))
         return
-    out.print(term_text(doc.title or "(untitled)", style="bold"))
-    out.print(
-        term_text(
-            f"{doc.id} · {doc.outlet or 'unknown outlet'} · {doc.published or 'no date'} · "
-            f"{doc.language} · {doc.word_count} words · {doc.url or doc.source}"
+    print_document(doc, out, full=full)
+
+
+#: how many candidates an ambiguous id prefix lists
+_CANDIDATES = 10
+
+
+@app.command("list")
+def list_articles(
+    db: DbOption = "narrascope.db",
+    outlet: Annotated[str | None, typer.Option(help="Only this outlet.")] = None,
+    since: Annotated[
+        str | None, typer.Option(help="Only articles published on or after (YYYY-MM-DD).")
+    ] = None,
+    until: Annotated[
+        str | None, typer.Option(help="Only articles published on or before (YYYY-MM-DD).")
+    ] = None,
+    narrative: Annotated[
+        str | None,
+        typer.Option(help="Only articles with a (sub-)narrative label containing this text."),
+    ] = None,
+    language: Annotated[str | None, typer.Option(help="Only this language (e.g. en).")] = None,
+    limit: Annotated[int, typer.Option(help="At most this many articles (0: all).")] = 50,
+    json_out: Annotated[bool, typer.Option("--json", help="Print JSON lines.")] = False,
+) -> None:
+    """List stored articles (id, date, outlet, title), newest first."""
+    from datetime import date
+
+    from narrascope.cli._show import article_table
+    from narrascope.store import Database
+
+    for name, value in (("--since", since), ("--until", until)):
+        if value is not None:
+            try:
+                date.fromisoformat(value)
+            except ValueError:
+                _fail(f"{name} {value!r}: expected a date as YYYY-MM-DD")
+    if limit < 0:
+        _fail(f"--limit {limit}: expected 0 (all) or more")
+    try:
+        database = Database(db, must_exist=True)
+        rows = database.list_articles(
+            outlet=outlet,
+            since=since,
+            until=until,
+            narrative=narrative,
+            language=language,
+            limit=limit or None,
         )
-    )
-    if doc.duplicate_of:
-        out.print(Text(f"copy or near-duplicate of {doc.duplicate_of} (not analysed)"))
-    for note in doc.notes:
-        out.print(term_text(f"note: {note}", style="yellow"))
-    if doc.entities:
-        table = Table(title="Entities")
-        for col in ("entity", "type", "aliases", "mentions"):
-            table.add_column(col)
-        for ent in sorted(doc.entities, key=lambda e: -len(e.mentions)):
-            table.add_row(
-                term_text(ent.name),
-                ent.label,
-                term_text(", ".join(ent.aliases)),
-                str(len(ent.mentions)),
-            )
-        out.print(table)
-    if doc.narratives:
-        table = Table(title=f"Narratives (domain {doc.narratives.domain})")
-        table.add_column("label")
-        table.add_column("p", justify="right")
-        table.add_column("evidence")
-        for label in doc.narratives.labels:
-            quote = label.evidence[0].text if label.evidence else ""
-            table.add_row(Text(label.label), f"{label.probability:.2f}", term_text(quote[:160]))
-        out.print(table)
-        if doc.narratives.explanation:
-            out.print(term_text("Explanation: " + doc.narratives.explanation))
-    if doc.framings:
-        table = Table(title="Entity framing")
-        for col in ("entity", "salience", "main role", "fine roles", "evidence"):
-            table.add_column(col)
-        # the actors the article is most about first
-        framed = [f for f in doc.framings if f.mention == -1 and f.main_role]
-        for fr in sorted(framed, key=lambda f: (-f.salience, -f.main_probability)):
-            roles = ", ".join(f"{r.role} {r.probability:.2f}" for r in fr.fine_roles)
-            quote = fr.evidence[0].text if fr.evidence else ""
-            table.add_row(
-                term_text(fr.name),
-                f"{fr.salience:.2f}",
-                f"{fr.main_role} {fr.main_probability:.2f}",
-                roles,
-                term_text(quote[:120]),
-            )
-        out.print(table)
-    if doc.techniques:
-        table = Table(title="Persuasion techniques")
-        for col in ("technique", "p", "span"):
-            table.add_column(col)
-        for span in doc.techniques:
-            table.add_row(
-                span.technique,
-                f"{span.probability:.2f}",
-                term_text(doc.text[span.start : span.end][:120]),
-            )
-        out.print(table)
+        total = database.count()
+    except NarrascopeError as exc:
+        _fail(str(exc))
+    if json_out:
+        for row in rows:
+            out.print_json(data=dataclasses.asdict(row), indent=None)
+        return
+    if not rows:
+        out.print("no articles match" if total else "no articles stored")
+        return
+    more = " (--limit reached)" if limit and len(rows) == limit else ""
+    out.print(article_table(rows, f"{len(rows)} of {total} stored articles{more}"))
 
 
 @app.command()
@@ -383,11 +451,14 @@ def search(
         hits = Database(db, must_exist=True).search(query, limit=limit)
     except NarrascopeError as exc:
         _fail(str(exc))
-    table = Table(title=f"Search: {query}")
+    if not hits:
+        out.print(Text(f"no results for {terminal_safe(query)}"))
+        return
+    table = Table(title=Text(f"Search: {terminal_safe(query)}"))
     for col in ("id", "title", "snippet"):
         table.add_column(col)
     for article_id, title_, snippet in hits:
-        table.add_row(article_id[:12], term_text(title_), term_text(snippet.replace("\n", " ")))
+        table.add_row(article_id, term_text(title_), term_text(snippet.replace("\n", " ")))
     out.print(table)
 
 
@@ -409,6 +480,7 @@ def export(
 ) -> None:
     """Export stored results (JSONL documents, CSV tables, or SemEval prediction files)."""
     from narrascope.store import Database
+    from narrascope.techniques import named_techniques
 
     if fmt not in ("jsonl", "csv", "semeval"):
         _fail(f"--format {fmt!r}: expected jsonl, csv or semeval")
@@ -427,7 +499,8 @@ def export(
         path = out_dir / "documents.jsonl"
         with path.open("w", encoding="utf-8") as fh:
             for doc in docs:
-                fh.write(json.dumps(doc.to_dict(), ensure_ascii=False) + "\n")
+                data = named_techniques(doc.to_dict())
+                fh.write(json.dumps(data, ensure_ascii=False) + "\n")
         written.append(path)
     elif fmt == "csv":
         written += _export_csv(docs, out_dir)
@@ -469,6 +542,8 @@ def _export_dir(db: str, out_dir: Path | None) -> Path:
 
 
 def _export_csv(docs: list[Any], out_dir: Path) -> list[Path]:
+    from narrascope.techniques import display_name
+
     paths = []
     articles = out_dir / "articles.csv"
     with articles.open("w", newline="", encoding="utf-8") as fh:
@@ -558,13 +633,14 @@ def _export_csv(docs: list[Any], out_dir: Path) -> list[Path]:
     techniques = out_dir / "techniques.csv"
     with techniques.open("w", newline="", encoding="utf-8") as fh:
         writer = SafeCsvWriter(fh)
-        writer.writerow(["article_id", "technique", "start", "end", "probability", "text"])
+        writer.writerow(["article_id", "technique", "name", "start", "end", "probability", "text"])
         for doc in docs:
             for span in doc.techniques:
                 writer.writerow(
                     [
                         doc.id,
                         span.technique,
+                        display_name(span.technique),
                         span.start,
                         span.end,
                         round(span.probability, 4),

@@ -28,7 +28,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from narrascope.artefacts import artefact_version, load_artefact
+from narrascope.artefacts import artefact_version, load_artefact, require_artefact
 from narrascope.document import Document, Evidence, Framing, RoleScore
 from narrascope.framing._features import mention_features
 from narrascope.framing._model import FINE_ROLES, FramingModel, RolePrediction
@@ -108,9 +108,11 @@ class FramingStage(BaseStage):
         self.max_evidence = max_evidence
         self.salience_path = Path(salience_path) if salience_path else SALIENCE_PATH
         self.salience_threshold = salience_threshold
-        self.salience: dict[str, SalienceModel] = (
-            load_salience(self.salience_path) if salience else {}
-        )
+        # the artefacts load when the stage first analyses something (see `model`,
+        # `salience`); a missing one still fails here, before any data is read
+        self._salience: dict[str, SalienceModel] | None = None if salience else {}
+        if salience:
+            require_artefact(self.salience_path, "salience")
         self._load(self.model_path)
         # the stored results are stale whenever the artefact or a setting changes
         self.version = artefact_version(
@@ -120,14 +122,28 @@ class FramingStage(BaseStage):
             min_mentions=min_mentions,
             per_mention=per_mention,
             max_evidence=max_evidence,
-            salience=(artefact_version("sal", self.salience_path) if self.salience else None),
+            salience=(artefact_version("sal", self.salience_path) if salience else None),
             salience_threshold=salience_threshold,
             **self._version_params(),
         )
 
     def _load(self, path: Path) -> None:
-        """Load the artefact (subclasses with another model override this)."""
-        self.model = load_model(path)
+        """Check the artefact exists; the lexical model itself loads on first use
+        (subclasses with another model override this)."""
+        require_artefact(path, "framing")
+
+    @property
+    def model(self) -> FramingModel:
+        """The lexical model, loaded when the stage first analyses something."""
+        return load_model(self.model_path)
+
+    @property
+    def salience(self) -> dict[str, SalienceModel]:
+        """The per-language salience models (empty with ``salience=False``), loaded on
+        first use."""
+        if self._salience is None:
+            self._salience = load_salience(self.salience_path)
+        return self._salience
 
     def _version_params(self) -> dict[str, object]:
         """Further inputs of the results (other artefacts) that must change the version."""

@@ -16,6 +16,7 @@ from typing import Protocol
 from narrascope.document import ACTOR_LABEL, Document, NarrativeResult
 from narrascope.narratives._llm import LLMError
 from narrascope.narratives._taxonomy import OTHER, load_taxonomy
+from narrascope.quotes import enclose
 
 __all__ = [
     "MAX_WORDS",
@@ -120,7 +121,7 @@ def template_explanation(doc: Document, result: NarrativeResult) -> str:
         parts.append(f"It presents {', '.join(praised)} favourably.")
     quote = _quote(doc, result)
     if quote:
-        parts.append(f"For example: “{quote}”")
+        parts.append(f"For example: {enclose(quote)}")
     return truncate_words(" ".join(parts))
 
 

@@ -17,7 +17,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from narrascope.artefacts import artefact_version, load_artefact
+from narrascope.artefacts import artefact_version, load_artefact, require_artefact
 from narrascope.document import Document, Evidence, NarrativeLabel, NarrativeResult
 from narrascope.narratives._explain import ChatClient, explain
 from narrascope.narratives._llm import LLMClient, LLMConfig
@@ -86,7 +86,7 @@ class NarrativeStage(BaseStage):
         self.explainer = explainer
         self.max_evidence = max(1, min(3, max_evidence))
         self.min_words = max(0, min_words)
-        self.model = load_model(self.model_path)
+        require_artefact(self.model_path, "narratives")  # loaded on first use: see `model`
         # the stored results are stale whenever the artefact or a setting changes
         self.version = artefact_version(
             "1",
@@ -105,6 +105,13 @@ class NarrativeStage(BaseStage):
             if config is None:
                 raise ValueError("explainer='llm' needs llm_base_url or NARRASCOPE_LLM_BASE_URL")
             self.client = LLMClient(config)
+
+    @property
+    def model(self) -> NarrativeModel:
+        """The trained model, loaded when the stage first analyses something, so that
+        building the pipeline (which a re-run of unchanged articles needs only for the
+        stage versions) loads nothing."""
+        return load_model(self.model_path)
 
     # ------------------------------------------------------------------ run
     def __call__(self, doc: Document) -> Document:

@@ -93,16 +93,21 @@ def load_embedder(path: str | None = None) -> Embedder:
     locally, so a missing folder is an error instead of a hub download.
     """
     folder = Path(path) if path is not None else MODEL_DIR
-    if not (folder / "model.safetensors").is_file() or not (folder / "tokenizer.json").is_file():
-        raise ModelNotFoundError(
-            f"sentence embedding model not found in {folder}; re-install narrascope or run "
-            "training/embeddings.py (see narrascope/nlp/models/MODEL_CARD.md)"
-        )
+    _check_model_dir(folder)
     from model2vec import StaticModel
 
     model = StaticModel.from_pretrained(str(folder), quantize_to="float32", force_download=False)
     version = MODEL_VERSION if path is None else f"{MODEL_VERSION}+{folder.name}"
     return Embedder(model, version)
+
+
+def _check_model_dir(folder: Path) -> None:
+    """A missing model is an error naming the folder, never a hub download."""
+    if not (folder / "model.safetensors").is_file() or not (folder / "tokenizer.json").is_file():
+        raise ModelNotFoundError(
+            f"sentence embedding model not found in {folder}; re-install narrascope or run "
+            "training/embeddings.py (see narrascope/nlp/models/MODEL_CARD.md)"
+        )
 
 
 @runtime_checkable
@@ -129,8 +134,13 @@ class EmbeddingStage(BaseStage):
 
     def __init__(self, cache: VectorCache | None = None) -> None:
         self.cache = cache
-        # Loaded here, not lazily, so a missing model fails when the pipeline is built.
-        self.embedder = load_embedder()
+        # checked here, so a missing model fails when the pipeline is built; loaded on
+        # first use (see `embedder`), so a run with nothing to analyse loads nothing
+        _check_model_dir(MODEL_DIR)
+
+    @property
+    def embedder(self) -> Embedder:
+        return load_embedder()  # cached: one copy per process
 
     def __call__(self, doc: Document) -> Document:
         return next(iter(self.pipe([doc])))

@@ -406,6 +406,69 @@ class Database:
             )
             return [ArticleRow(*row) for row in rows]
 
+    def list_articles(
+        self,
+        *,
+        outlet: str | None = None,
+        since: str | None = None,
+        until: str | None = None,
+        narrative: str | None = None,
+        language: str | None = None,
+        prefix: str | None = None,
+        limit: int | None = None,
+    ) -> list[ArticleRow]:
+        """Stored articles matching every filter given, newest first, filtered in SQL.
+
+        ``since``/``until`` are ISO dates (inclusive; undated articles never match
+        them); ``outlet`` and ``language`` match exactly (case-insensitive);
+        ``narrative`` matches any predicted narrative or sub-narrative label that
+        contains it, looked up inside the stored stage results by the database's own
+        JSON functions, so listing never loads article texts or results into Python.
+        """
+        where = ["1 = 1"]
+        params: dict[str, Any] = {}
+        if outlet is not None:
+            where.append("lower(outlet) = lower(:outlet)")
+            params["outlet"] = outlet
+        if language is not None:
+            where.append("lower(language) = lower(:language)")
+            params["language"] = language
+        if since is not None:
+            where.append("published >= :since")
+            params["since"] = since
+        if until is not None:
+            where.append("substr(published, 1, 10) <= :until")
+            params["until"] = until
+        if prefix is not None:
+            where.append("id LIKE :prefix")
+            params["prefix"] = prefix.replace("%", "").replace("_", "") + "%"
+        if narrative is not None:
+            params["narrative"] = f"%{narrative.lower()}%"
+            if self.dialect == "sqlite":
+                labels = (
+                    "SELECT 1 FROM stage_results s, json_each(s.data, '$.narratives.labels') j"
+                    " WHERE s.article_id = articles.id AND s.stage = 'narratives'"
+                    " AND lower(json_extract(j.value, '$.label')) LIKE :narrative"
+                )
+            else:
+                labels = (
+                    "SELECT 1 FROM stage_results s, jsonb_array_elements("
+                    "coalesce(CAST(s.data AS jsonb) -> 'narratives' -> 'labels', '[]'::jsonb)) j"
+                    " WHERE s.article_id = articles.id AND s.stage = 'narratives'"
+                    " AND lower(j ->> 'label') LIKE :narrative"
+                )
+            where.append(f"EXISTS ({labels})")
+        sql = (
+            "SELECT id, title, outlet, published, language, url, source, word_count,"
+            f" duplicate_of FROM articles WHERE {' AND '.join(where)}"
+            " ORDER BY published IS NULL, published DESC, outlet, title, id"
+        )
+        if limit is not None:
+            sql += " LIMIT :limit"
+            params["limit"] = max(0, limit)
+        with self.engine.connect() as conn:
+            return [ArticleRow(*row) for row in conn.execute(text(sql), params)]
+
     def find_ids(self, prefix: str) -> list[str]:
         """Article ids starting with ``prefix`` (so users can type short ids)."""
         with self.engine.connect() as conn:

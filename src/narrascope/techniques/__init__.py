@@ -9,7 +9,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from narrascope.techniques._definitions import TECHNIQUES, TechniqueInfo, technique_info
+from narrascope.techniques._definitions import (
+    TECHNIQUES,
+    TechniqueInfo,
+    display_name,
+    named_techniques,
+    technique_info,
+)
 from narrascope.techniques._highlight import (
     highlight,
     outlet_rates,
@@ -33,10 +39,12 @@ __all__ = [
     "TechniqueClassifier",
     "TechniqueInfo",
     "TechniqueStage",
+    "display_name",
     "evaluate",
     "highlight",
     "load_models",
     "load_ptc",
+    "named_techniques",
     "outlet_rates",
     "report_globals",
     "technique_info",

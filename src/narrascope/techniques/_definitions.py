@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
-__all__ = ["TECHNIQUES", "TechniqueInfo", "technique_info"]
+__all__ = ["TECHNIQUES", "TechniqueInfo", "display_name", "named_techniques", "technique_info"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,8 +119,29 @@ TECHNIQUES: dict[str, TechniqueInfo] = {
 }
 
 
+def _readable(code: str) -> str:
+    """A label for a code outside the 14 classes, in the same style as theirs
+    (``Straw_Men,Red_Herring`` → "Straw men / red herring")."""
+    parts = [p.replace("_", " ").strip() for p in code.split(",")]
+    text = " / ".join(p for p in parts if p) or code
+    return text[:1].upper() + text[1:].lower() if text.isascii() else text
+
+
 def technique_info(technique: str) -> TechniqueInfo:
     """Display info for ``technique`` (an unknown id gets a neutral grey entry)."""
-    return TECHNIQUES.get(
-        technique, TechniqueInfo(technique, technique.replace("_", " "), "", "#dddddd")
-    )
+    return TECHNIQUES.get(technique, TechniqueInfo(technique, _readable(technique), "", "#dddddd"))
+
+
+def display_name(technique: str) -> str:
+    """The one name every view shows for ``technique`` (CLI, CSV, JSON, report);
+    the raw PTC code stays the key that files and scorers use."""
+    return technique_info(technique).name
+
+
+def named_techniques(data: dict[str, Any]) -> dict[str, Any]:
+    """A ``Document.to_dict()`` with each technique span's display ``name`` added beside
+    its raw ``technique`` code (a new key: readers of the existing keys are unaffected)."""
+    spans = data.get("techniques")
+    if spans:
+        data["techniques"] = [{**span, "name": display_name(span["technique"])} for span in spans]
+    return data

@@ -1,5 +1,5 @@
 """Presentation: the static HTML report (and, later, the dashboard), escaping by default."""
 
-from narrascope.web._report import corpus_overview, environment, paragraphs, render_report
+from narrascope.web._report import corpus_overview, environment, link, paragraphs, render_report
 
-__all__ = ["corpus_overview", "environment", "paragraphs", "render_report"]
+__all__ = ["corpus_overview", "environment", "link", "paragraphs", "render_report"]

@@ -8,6 +8,7 @@ escaped by default. Stage-specific sections are partial templates
 
 from __future__ import annotations
 
+import re
 from collections import Counter, defaultdict
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -18,8 +19,13 @@ from markupsafe import Markup, escape
 
 from narrascope import __version__
 from narrascope.document import Document
+from narrascope.quotes import enclose, shorten
 
-__all__ = ["corpus_overview", "environment", "paragraphs", "render_report"]
+__all__ = ["corpus_overview", "environment", "link", "paragraphs", "render_report"]
+
+#: what a link may point at: an http(s) URL with a host, and no white space or control
+#: character anywhere (browsers drop those, so ``java\tscript:`` would still run)
+_WEB_URL = re.compile(r"https?://[^\s/?#\x00-\x1f\x7f]+[^\s\x00-\x1f\x7f]*", re.IGNORECASE)
 
 
 @lru_cache(maxsize=1)
@@ -34,11 +40,27 @@ def environment() -> Environment:
     env.filters["paragraphs"] = paragraphs
     env.filters["pct"] = lambda v: f"{100 * float(v):.0f}%"
     env.filters["prob"] = lambda v: f"{float(v):.2f}"
+    # never a second closing mark (``escalation.””``); partials fall back to plain marks
+    # where they are rendered without this environment (``"quote" is filter``)
+    env.filters["quote"] = enclose
+    env.filters["link"] = link
     # stage packages contribute template helpers (highlighting, legends) for their partials
     from narrascope.techniques import report_globals
 
     env.globals.update(report_globals())
     return env
+
+
+def link(url: str) -> Markup:
+    """``url`` as a link when it is a web address, else as plain (escaped) text.
+
+    Article metadata is hostile: a ``javascript:`` or ``data:`` URL must never become
+    clickable. The link opens without telling the site where it came from
+    (``noreferrer``) or giving it a handle on the report's window (``noopener``).
+    """
+    if _WEB_URL.fullmatch(url):
+        return Markup('<a href="{0}" rel="noopener noreferrer" target="_blank">{0}</a>').format(url)
+    return Markup("<span>{}</span>").format(url)
 
 
 def paragraphs(text: str) -> Markup:
@@ -71,7 +93,7 @@ def _bar_chart(series: list[tuple[str, int]], width: int = 640, bar_h: int = 18)
             ).format(
                 lx=label_w - 6,
                 ty=y + bar_h - 6,
-                label=label[:28],
+                label=shorten(label, 28),
                 x=label_w,
                 y=y,
                 w=max(w, 1),
