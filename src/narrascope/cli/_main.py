@@ -6,7 +6,6 @@ the file and the reason and exits non-zero; nothing here holds analysis logic.
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 from typing import Annotated, Any
@@ -26,7 +25,7 @@ from rich.progress import (
 from rich.table import Table
 from rich.text import Text
 
-from narrascope.cli._safe import SafeCsvWriter, markup_safe, term_text
+from narrascope.cli._safe import SafeCsvWriter, json_text, markup_safe, term_text
 from narrascope.errors import NarrascopeError
 
 __all__ = ["app", "main"]
@@ -49,6 +48,10 @@ DbOption = Annotated[
     str,
     typer.Option("--db", help="SQLite file, or a PostgreSQL URL (postgresql://user@host/db)."),
 ]
+
+
+#: rejected inputs listed after ``analyze`` (the rest are counted)
+_MAX_REJECTS_SHOWN = 50
 
 
 class RateColumn(ProgressColumn):
@@ -185,11 +188,15 @@ def analyze(
             _fail(str(exc))
     nothing_read = summary.ingested == 0 and bool(summary.rejected)
     if json_out:
-        out.print_json(data={**summary.as_dict(), "rejects": summary.rejected})
+        # plain JSON (Rich's highlighter took minutes over a million rejects), with
+        # control and bidi characters in file names escaped
+        typer.echo(json_text({**summary.as_dict(), "rejects": summary.rejected}, indent=2))
         if nothing_read:
             raise typer.Exit(2)
         return
-    table = Table(title=f"narrascope analyze → {db}", show_header=False)
+    from narrascope.store import redact
+
+    table = Table(title=f"narrascope analyze → {redact(db)}", show_header=False)
     rows = [
         ("ingested", summary.ingested),
         ("new", summary.new),
@@ -206,35 +213,72 @@ def analyze(
         table.add_row(key, str(value))
     console.print(table)
     if summary.rejected:
+        # a table of a million rows takes minutes to lay out: show the first ones
+        shown = summary.rejected[:_MAX_REJECTS_SHOWN]
         rej = Table(title="Rejected inputs")
         rej.add_column("source", overflow="fold")  # a path is never cut short
         rej.add_column("reason", overflow="fold")
-        for source, reason in summary.rejected:
+        for source, reason in shown:
             rej.add_row(term_text(source), term_text(reason))
         console.print(rej)
+        if len(summary.rejected) > len(shown):
+            console.print(
+                f"… and {len(summary.rejected) - len(shown)} more rejected inputs"
+                " (all are stored; `narrascope analyze --json` lists them)",
+                highlight=False,
+                markup=False,
+            )
     if nothing_read:
         _fail(f"nothing to analyse: all {len(summary.rejected)} inputs were rejected", code=2)
+
+
+def _report_path(value: str) -> Path:
+    """``--out``: a file, or a folder (one that exists, or any name ending in a slash)
+    to write ``report.html`` into."""
+    path = Path(value).expanduser()
+    if value.endswith(("/", "\\")) or path.is_dir():
+        return path / "report.html"
+    return path
 
 
 @app.command()
 def report(
     db: DbOption = "narrascope.db",
-    out_path: Annotated[Path, typer.Option("--out", help="HTML file to write.")] = Path(
-        "report.html"
-    ),
+    out_arg: Annotated[
+        str,
+        typer.Option(
+            "--out", help="HTML file to write, or a folder (existing or ending in /) to write into."
+        ),
+    ] = "report.html",
     title: Annotated[str, typer.Option(help="Report title.")] = "narrascope report",
+    full_articles: Annotated[
+        int,
+        typer.Option(help="Articles shown in full; the rest are listed only.", min=0),
+    ] = 200,
+    max_rejects: Annotated[
+        int, typer.Option(help="Most recent rejected inputs listed; the rest counted.", min=0)
+    ] = 200,
 ) -> None:
     """Write a self-contained HTML report (works offline, no external files)."""
     from narrascope.store import Database
     from narrascope.web import render_report
 
+    out_path = _report_path(out_arg)
     try:
-        database = Database(db, must_exist=True)
+        database = Database(db, must_exist=True, read_only=True)
         docs = database.load_documents()
         _link(docs)
+        rejects = database.rejects(limit=max_rejects)
+        n_rejects = database.count_rejects()
     except NarrascopeError as exc:
         _fail(str(exc))
-    html = render_report(docs, title=title, rejects=database.rejects())
+    html = render_report(
+        docs,
+        title=title,
+        rejects=rejects,
+        rejects_total=n_rejects,
+        full_articles=full_articles,
+    )
     try:
         out_path.parent.mkdir(parents=True, exist_ok=True)
         out_path.write_text(html, encoding="utf-8")
@@ -255,7 +299,7 @@ def show(
     from narrascope.app import Narrascope
 
     try:
-        narrascope = Narrascope(db, must_exist=True)
+        narrascope = Narrascope(db, must_exist=True, read_only=True)
         full_id = narrascope.resolve_id(article_id)
     except KeyError as exc:
         _fail(str(exc.args[0]))
@@ -263,7 +307,7 @@ def show(
         _fail(str(exc))
     doc = narrascope.documents([full_id])[0]
     if json_out:
-        out.print_json(data=doc.to_dict())
+        typer.echo(json_text(doc.to_dict(), indent=2))
         return
     out.print(term_text(doc.title or "(untitled)", style="bold"))
     out.print(
@@ -339,7 +383,7 @@ def search(
     from narrascope.store import Database
 
     try:
-        hits = Database(db, must_exist=True).search(query, limit=limit)
+        hits = Database(db, must_exist=True, read_only=True).search(query, limit=limit)
     except NarrascopeError as exc:
         _fail(str(exc))
     table = Table(title=f"Search: {query}")
@@ -369,7 +413,7 @@ def export(
     if fmt not in ("jsonl", "csv", "semeval"):
         _fail(f"--format {fmt!r}: expected jsonl, csv or semeval")
     try:
-        docs = Database(db, must_exist=True).load_documents()
+        docs = Database(db, must_exist=True, read_only=True).load_documents()
         _link(docs)
     except NarrascopeError as exc:
         _fail(str(exc))
@@ -382,7 +426,7 @@ def export(
         path = out_dir / "documents.jsonl"
         with path.open("w", encoding="utf-8") as fh:
             for doc in docs:
-                fh.write(json.dumps(doc.to_dict(), ensure_ascii=False) + "\n")
+                fh.write(json_text(doc.to_dict()) + "\n")
         written.append(path)
     elif fmt == "csv":
         written += _export_csv(docs, out_dir)
@@ -551,6 +595,49 @@ def _export_semeval(docs: list[Any], out_dir: Path, order: list[str] | None = No
                 fh.write(f"{doc.id}\t{span.technique}\t{span.start}\t{span.end}\n")
     paths.append(techniques)
     return paths
+
+
+@app.command()
+def migrate(db: DbOption = "narrascope.db") -> None:
+    """Bring a database's schema up to this version (readers never migrate)."""
+    from narrascope.store import Database
+
+    try:
+        database = Database(db, must_exist=True)
+        version = database.schema_version()
+        database.close()
+    except NarrascopeError as exc:
+        _fail(str(exc))
+    console.print(f"{markup_safe(database.display)}: schema version {version}", highlight=False)
+
+
+@app.command()
+def prune(
+    db: DbOption = "narrascope.db",
+    runs_older_than: Annotated[
+        float | None,
+        typer.Option(help="Delete the rejects of runs started more than DAYS ago.", min=0),
+    ] = None,
+    keep_runs: Annotated[
+        int | None,
+        typer.Option(help="Delete the rejects of all but the N most recent runs.", min=0),
+    ] = None,
+) -> None:
+    """Delete old runs' rejected-input records (articles and results are kept)."""
+    from narrascope.store import Database
+
+    if runs_older_than is None and keep_runs is None:
+        _fail("say what to prune: --runs-older-than DAYS and/or --keep-runs N")
+    try:
+        database = Database(db, must_exist=True)
+        gone = database.prune(older_than_days=runs_older_than, keep_runs=keep_runs)
+        database.close()
+    except NarrascopeError as exc:
+        _fail(str(exc))
+    console.print(
+        f"Pruned {gone['runs']} runs and {gone['rejects']} rejected-input records",
+        highlight=False,
+    )
 
 
 @app.command("stages")
