@@ -6,15 +6,18 @@ from __future__ import annotations
 import csv
 import json
 import os
+import signal
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 from typer.testing import CliRunner
 
 from narrascope.cli._main import app
 from narrascope.document import Document, Entity, Sentence
+from narrascope.pipeline import BaseStage, registry
 from narrascope.store import Database
 
 #: a file name that displays as "invoice_txt.exe" reversed, an escape sequence, C1 CSI
@@ -146,3 +149,44 @@ def test_a_password_never_appears_in_an_error(tmp_path: Path) -> None:
         code, output = _invoke(*command, "--db", url)
         assert code != 0
         assert "hunter2secret" not in output and "ann:***@127.0.0.1" in output, output
+
+
+class _Noop(BaseStage):
+    name: ClassVar[str] = "noop"
+    version: ClassVar[str] = "1"
+    requires: ClassVar[tuple[str, ...]] = ()
+    assigns: ClassVar[tuple[str, ...]] = ()
+
+    def __call__(self, doc: Document) -> Document:
+        return doc
+
+
+@registry.stages.register("test.noop.v1")
+def _make_noop() -> _Noop:
+    return _Noop()
+
+
+def test_analyze_lists_a_bounded_number_of_rejects(tmp_path: Path) -> None:
+    feed = tmp_path / "feed.jsonl"
+    lines = ['{"title": "Ok", "text": "Fine article text about the summit."}']
+    feed.write_text("\n".join(lines + ["not json"] * 120) + "\n", encoding="utf-8")
+    config = tmp_path / "noop.toml"
+    config.write_text(
+        '[pipeline]\nstages = ["noop"]\n[stages.noop]\nfactory = "test.noop.v1"\n',
+        encoding="utf-8",
+    )
+    db = str(tmp_path / "news.db")
+    handlers = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        code, output = _invoke("analyze", str(feed), "--db", db, "--config", str(config))
+        assert code == 0, output
+        assert output.count("feed.jsonl:") == 50  # the first rows of the table
+        assert "… and 70 more rejected inputs" in output
+        result = runner.invoke(
+            app, ["analyze", str(feed), "--db", db, "--config", str(config), "--json"]
+        )
+    finally:
+        for sig, handler in handlers.items():
+            signal.signal(sig, handler)
+    assert len(json.loads(result.stdout)["rejects"]) == 120  # the JSON output has them all
+    assert Database(db, read_only=True).count_rejects() == 240

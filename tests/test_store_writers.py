@@ -234,3 +234,18 @@ def test_a_connection_error_never_shows_the_password() -> None:
         Database(url, must_exist=True)
     assert "hunter2secret" not in str(info.value)
     assert "ann:***@127.0.0.1" in str(info.value)
+
+
+def test_many_rejects_cost_few_transactions(db_path: Path) -> None:
+    """A transaction per reject made a million rejected lines take minutes."""
+    from sqlalchemy import event
+
+    db = Database(db_path)
+    commits: list[int] = []
+    event.listen(db.engine, "commit", lambda _conn: commits.append(1))
+    run = db.start_run("analyze")
+    for i in range(5000):
+        db.add_reject(run, f"f{i}.txt", "empty")
+    db.finish_run(run, {})
+    assert db.count_rejects() == 5000
+    assert len(commits) <= 10
