@@ -249,3 +249,12 @@ def test_many_rejects_cost_few_transactions(db_path: Path) -> None:
     db.finish_run(run, {})
     assert db.count_rejects() == 5000
     assert len(commits) <= 10
+
+
+def test_a_file_name_with_url_characters_is_the_file_used(tmp_path: Path) -> None:
+    folder = tmp_path / "odd?#%dir"
+    folder.mkdir()
+    path = folder / "news?x=1#%.db"
+    Database(path).close()
+    assert path.exists() and sorted(p.name for p in tmp_path.iterdir()) == ["odd?#%dir"]
+    assert Database(path, read_only=True).count() == 0

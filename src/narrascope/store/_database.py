@@ -36,7 +36,7 @@ from urllib.parse import quote as url_quote
 
 import numpy as np
 from sqlalchemy import create_engine, event, make_url, text
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import URL, Connection, Engine
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from narrascope.document import Document
@@ -58,7 +58,10 @@ def to_url(db: str | Path) -> str:
         elif value.startswith("postgresql://"):
             value = "postgresql+psycopg://" + value[len("postgresql://") :]
         return value
-    return f"sqlite:///{Path(value).expanduser()}"
+    # built, not formatted: a "?" or "#" in a file name would otherwise start a query
+    return URL.create("sqlite", database=str(Path(value).expanduser())).render_as_string(
+        hide_password=False
+    )
 
 
 def redact(db: str | Path) -> str:
@@ -131,7 +134,7 @@ class Database:
         self._lock_file: IO[str] | None = None
         self._lock_conn: Connection | None = None
         self._pending_rejects: list[dict[str, Any]] = []
-        sqlite_file = self.url[len("sqlite:///") :] if self.url.startswith("sqlite:///") else ""
+        sqlite_file = (make_url(self.url).database or "") if self.url.startswith("sqlite") else ""
         self.path = Path(sqlite_file) if sqlite_file else None
         if (must_exist or read_only) and self.path and not self.path.exists():
             raise StoreError(
@@ -277,6 +280,8 @@ class Database:
             fh.flush()
             self._lock_file = fh
             return
+        if self.dialect != "postgresql":
+            return  # an in-memory SQLite database has no other writer
         conn = self.engine.connect()
         try:
             got = conn.execute(
