@@ -97,3 +97,9 @@ def test_rejects_are_capped_with_a_count_of_the_rest() -> None:
     html = render_report([_doc(1)], rejects=shown, rejects_total=1_000_000)
     assert html.count("empty file") == 3
     assert "The 3 most recent of 1000000 rejected inputs; 999997 more" in html
+
+
+def test_rejects_are_counted_even_when_none_are_listed() -> None:
+    html = render_report([_doc(1)], rejects=[], rejects_total=42)
+    assert 'id="rejected"' in html and "The 0 most recent of 42 rejected inputs" in html
+    assert 'id="rejected"' not in render_report([_doc(1)])
