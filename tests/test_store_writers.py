@@ -217,6 +217,14 @@ def test_prune_deletes_old_runs_rejects_only(db_path: Path) -> None:
     assert db.prune(keep_runs=1) == {"runs": 1, "rejects": 1}
     assert db.rejects() == [("bad2.txt", "empty")]
     assert db.count() == 1  # articles are never pruned
+    killed = Database(db_path)  # a run that never finished: its process was killed
+    killed.add_reject(killed.start_run("analyze killed"), "bad3.txt", "empty")
+    killed.flush_rejects()
+    with pytest.raises(StoreError, match="another narrascope run is writing"):
+        db.prune(keep_runs=0)  # while it still holds the lock
+    killed.close()  # its lock goes with it, as with a killed process
+    assert db.prune(keep_runs=0) == {"runs": 2, "rejects": 2}
+    assert db.count_rejects() == 0
 
 
 # ------------------------------------------------------------------ passwords

@@ -12,7 +12,6 @@ which is what makes re-runs incremental: an unchanged article whose stage
 versions are current is skipped, and after a model upgrade only the stale
 stage runs again.
 
-
 Writers are serialised: :meth:`Database.start_run` takes a per-database writer
 lock (a ``flock`` on ``<file>.lock`` for SQLite, an advisory lock for
 PostgreSQL) that a second ``analyze`` on the same database is refused with, and
@@ -532,22 +531,29 @@ class Database:
 
         Rejects are kept per run for the report; without pruning they pile up for
         ever (a million of them made a 123 MB report of no articles). Articles and
-        results are never touched. Runs still in progress are kept.
+        results are never touched. Pruning is a write like a run: it is refused while
+        a run is writing, so a run without an end time is one that was killed.
         """
+        own_lock = self._lock_file is None and self._lock_conn is None
+        self.lock_writer()
+        try:
+            return self._prune(older_than_days, keep_runs)
+        finally:
+            if own_lock:
+                self.unlock_writer()
+
+    def _prune(self, older_than_days: float | None, keep_runs: int | None) -> dict[str, int]:
         doomed: set[int] = set()
         with self._writer.begin() as conn:
-            runs = conn.execute(
-                text("SELECT id, started_at, finished_at FROM runs ORDER BY id DESC")
-            ).all()
-            finished = [r for r in runs if r.finished_at is not None]
+            runs = conn.execute(text("SELECT id, started_at FROM runs ORDER BY id DESC")).all()
             if keep_runs is not None:
-                doomed |= {r.id for r in finished[max(keep_runs, 0) :]}
+                doomed |= {r.id for r in runs[max(keep_runs, 0) :]}
             cutoff = None
             if older_than_days is not None:
                 cutoff = (datetime.now(UTC) - timedelta(days=older_than_days)).isoformat(
                     timespec="seconds"
                 )
-                doomed |= {r.id for r in finished if r.started_at < cutoff}
+                doomed |= {r.id for r in runs if r.started_at < cutoff}
             rejects = 0
             for chunk in _chunks(sorted(doomed), 500):
                 params = {f"i{n}": run_id for n, run_id in enumerate(chunk)}
