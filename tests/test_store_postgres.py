@@ -110,3 +110,20 @@ def test_postgres_round_trip_and_search(pg_url: str) -> None:
     assert Database(pg_url).schema_version() == db.schema_version()  # migrations run once
     db.put_many({"k": __import__("numpy").ones(3, dtype="float32")}, "m")
     assert list(db.get_many(["k"], "m")) == ["k"]
+
+
+def test_postgres_serialises_writers_and_reads_read_only(pg_url: str) -> None:
+    from narrascope.errors import StoreError
+
+    first, second = Database(pg_url), Database(pg_url)
+    run = first.start_run("analyze a")
+    with pytest.raises(StoreError, match="another narrascope run is writing"):
+        second.start_run("analyze b")
+    first.add_reject(run, "bad.txt", "empty")
+    first.finish_run(run, {})
+    second.finish_run(second.start_run("analyze b"), {})
+    reader = Database(pg_url, read_only=True)
+    assert reader.rejects(limit=1) == [("bad.txt", "empty")]
+    assert second.prune(keep_runs=0)["rejects"] >= 1
+    for db in (first, second, reader):
+        db.close()

@@ -78,13 +78,19 @@ class Narrascope:
     """Owns configuration, storage and the pipeline."""
 
     def __init__(
-        self, db: str | Path, config: Config | None = None, *, must_exist: bool = False
+        self,
+        db: str | Path,
+        config: Config | None = None,
+        *,
+        must_exist: bool = False,
+        read_only: bool = False,
     ) -> None:
+        """``read_only`` opens the store for reading only (``show``): never migrated."""
         self.config = config or Config()
         #: a SQLite file this object creates; `analyze` removes it again when the run
         #: stored nothing (every input rejected), instead of leaving an empty database
         self._created = _new_sqlite_file(db)
-        self.db = Database(db, must_exist=must_exist)
+        self.db = Database(db, must_exist=must_exist, read_only=read_only)
         self._pipeline: Pipeline | None = None
 
     @property

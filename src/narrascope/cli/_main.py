@@ -7,7 +7,6 @@ the file and the reason and exits non-zero; nothing here holds analysis logic.
 from __future__ import annotations
 
 import dataclasses
-import json
 import sys
 from pathlib import Path
 from typing import Annotated, Any
@@ -28,7 +27,7 @@ from rich.table import Table
 from rich.text import Text
 from typer.core import TyperCommand, TyperGroup
 
-from narrascope.cli._safe import SafeCsvWriter, markup_safe, term_text, terminal_safe
+from narrascope.cli._safe import SafeCsvWriter, json_text, markup_safe, term_text, terminal_safe
 from narrascope.errors import NarrascopeError
 
 __all__ = ["app", "main"]
@@ -107,6 +106,10 @@ def _root(
 ) -> None:
     """Find propaganda narratives, entity framing and persuasion techniques in news,
     with quotes as evidence."""
+
+
+#: rejected inputs listed after ``analyze`` (the rest are counted)
+_MAX_REJECTS_SHOWN = 50
 
 
 class RateColumn(ProgressColumn):
@@ -268,11 +271,15 @@ def analyze(
     nothing_read = summary.ingested == 0 and bool(summary.rejected)
     if json_out:
         _outlet_hint(summary, outlet_from)
-        out.print_json(data={**summary.as_dict(), "rejects": summary.rejected})
+        # plain JSON (Rich's highlighter took minutes over a million rejects), with
+        # control and bidi characters in file names escaped
+        typer.echo(json_text({**summary.as_dict(), "rejects": summary.rejected}, indent=2))
         if nothing_read:
             raise typer.Exit(2)
         return
-    table = Table(title=f"narrascope analyze → {db}", show_header=False)
+    from narrascope.store import redact
+
+    table = Table(title=f"narrascope analyze → {redact(db)}", show_header=False)
     rows = [
         ("ingested", summary.ingested),
         ("new", summary.new),
@@ -289,12 +296,21 @@ def analyze(
         table.add_row(key, str(value))
     console.print(table)
     if summary.rejected:
+        # a table of a million rows takes minutes to lay out: show the first ones
+        shown = summary.rejected[:_MAX_REJECTS_SHOWN]
         rej = Table(title="Rejected inputs")
         rej.add_column("source", overflow="fold")  # a path is never cut short
         rej.add_column("reason", overflow="fold")
-        for source, reason in summary.rejected:
+        for source, reason in shown:
             rej.add_row(term_text(source), term_text(reason))
         console.print(rej)
+        if len(summary.rejected) > len(shown):
+            console.print(
+                f"… and {len(summary.rejected) - len(shown)} more rejected inputs"
+                " (all are stored; `narrascope analyze --json` lists them)",
+                highlight=False,
+                markup=False,
+            )
     _outlet_hint(summary, outlet_from)
     if nothing_read:
         _fail(f"nothing to analyse: all {len(summary.rejected)} inputs were rejected", code=2)
@@ -315,25 +331,53 @@ def _outlet_hint(summary: Any, outlet_from: str) -> None:
     )
 
 
+def _report_path(value: str) -> Path:
+    """``--out``: a file, or a folder (one that exists, or any name ending in a slash)
+    to write ``report.html`` into."""
+    path = Path(value).expanduser()
+    if value.endswith(("/", "\\")) or path.is_dir():
+        return path / "report.html"
+    return path
+
+
 @app.command()
 def report(
     db: DbOption = "narrascope.db",
-    out_path: Annotated[Path, typer.Option("--out", help="HTML file to write.")] = Path(
-        "report.html"
-    ),
+    out_arg: Annotated[
+        str,
+        typer.Option(
+            "--out", help="HTML file to write, or a folder (existing or ending in /) to write into."
+        ),
+    ] = "report.html",
     title: Annotated[str, typer.Option(help="Report title.")] = "narrascope report",
+    full_articles: Annotated[
+        int,
+        typer.Option(help="Articles shown in full; the rest are listed only.", min=0),
+    ] = 200,
+    max_rejects: Annotated[
+        int, typer.Option(help="Most recent rejected inputs listed; the rest counted.", min=0)
+    ] = 200,
 ) -> None:
     """Write a self-contained HTML report (works offline, no external files)."""
     from narrascope.store import Database
     from narrascope.web import render_report
 
+    out_path = _report_path(out_arg)
     try:
-        database = Database(db, must_exist=True)
+        database = Database(db, must_exist=True, read_only=True)
         docs = database.load_documents()
         _link(docs)
+        rejects = database.rejects(limit=max_rejects)
+        n_rejects = database.count_rejects()
     except NarrascopeError as exc:
         _fail(str(exc))
-    html = render_report(docs, title=title, rejects=database.rejects())
+    html = render_report(
+        docs,
+        title=title,
+        rejects=rejects,
+        rejects_total=n_rejects,
+        full_articles=full_articles,
+    )
     try:
         out_path.parent.mkdir(parents=True, exist_ok=True)
         out_path.write_text(html, encoding="utf-8")
@@ -359,7 +403,7 @@ def show(
     from narrascope.techniques import named_techniques
 
     try:
-        database = Database(db, must_exist=True)
+        database = Database(db, must_exist=True, read_only=True)
         matches = database.list_articles(prefix=article_id, limit=_CANDIDATES + 1)
     except NarrascopeError as exc:
         _fail(str(exc))
@@ -373,7 +417,7 @@ def show(
     if doc is None:
         _fail(f"no article with id {article_id!r} (`narrascope list` shows the stored ids)")
     if json_out:
-        out.print_json(data=named_techniques(doc.to_dict()))
+        typer.echo(json_text(named_techniques(doc.to_dict()), indent=2))
         return
     print_document(doc, out, full=full)
 
@@ -415,7 +459,7 @@ def list_articles(
     if limit < 0:
         _fail(f"--limit {limit}: expected 0 (all) or more")
     try:
-        database = Database(db, must_exist=True)
+        database = Database(db, must_exist=True, read_only=True)
         rows = database.list_articles(
             outlet=outlet,
             since=since,
@@ -448,7 +492,7 @@ def search(
     from narrascope.store import Database
 
     try:
-        hits = Database(db, must_exist=True).search(query, limit=limit)
+        hits = Database(db, must_exist=True, read_only=True).search(query, limit=limit)
     except NarrascopeError as exc:
         _fail(str(exc))
     if not hits:
@@ -486,7 +530,7 @@ def export(
         _fail(f"--format {fmt!r}: expected jsonl, csv or semeval")
     out_dir = _export_dir(db, out_dir)
     try:
-        docs = Database(db, must_exist=True).load_documents()
+        docs = Database(db, must_exist=True, read_only=True).load_documents()
         _link(docs)
     except NarrascopeError as exc:
         _fail(str(exc))
@@ -499,8 +543,7 @@ def export(
         path = out_dir / "documents.jsonl"
         with path.open("w", encoding="utf-8") as fh:
             for doc in docs:
-                data = named_techniques(doc.to_dict())
-                fh.write(json.dumps(data, ensure_ascii=False) + "\n")
+                fh.write(json_text(named_techniques(doc.to_dict())) + "\n")
         written.append(path)
     elif fmt == "csv":
         written += _export_csv(docs, out_dir)
@@ -707,6 +750,49 @@ def _export_semeval(
                 fh.write(f"{doc.id}\t{span.technique}\t{start}\t{end}\n")
     paths.append(techniques)
     return paths, skipped
+
+
+@app.command()
+def migrate(db: DbOption = "narrascope.db") -> None:
+    """Bring a database's schema up to this version (readers never migrate)."""
+    from narrascope.store import Database
+
+    try:
+        database = Database(db, must_exist=True)
+        version = database.schema_version()
+        database.close()
+    except NarrascopeError as exc:
+        _fail(str(exc))
+    console.print(f"{markup_safe(database.display)}: schema version {version}", highlight=False)
+
+
+@app.command()
+def prune(
+    db: DbOption = "narrascope.db",
+    runs_older_than: Annotated[
+        float | None,
+        typer.Option(help="Delete the rejects of runs started more than DAYS ago.", min=0),
+    ] = None,
+    keep_runs: Annotated[
+        int | None,
+        typer.Option(help="Delete the rejects of all but the N most recent runs.", min=0),
+    ] = None,
+) -> None:
+    """Delete old runs' rejected-input records (articles and results are kept)."""
+    from narrascope.store import Database
+
+    if runs_older_than is None and keep_runs is None:
+        _fail("say what to prune: --runs-older-than DAYS and/or --keep-runs N")
+    try:
+        database = Database(db, must_exist=True)
+        gone = database.prune(older_than_days=runs_older_than, keep_runs=keep_runs)
+        database.close()
+    except NarrascopeError as exc:
+        _fail(str(exc))
+    console.print(
+        f"Pruned {gone['runs']} runs and {gone['rejects']} rejected-input records",
+        highlight=False,
+    )
 
 
 @app.command("stages")

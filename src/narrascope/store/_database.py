@@ -11,27 +11,38 @@ Results are kept per stage with the version of the stage that produced them,
 which is what makes re-runs incremental: an unchanged article whose stage
 versions are current is skipped, and after a model upgrade only the stale
 stage runs again.
+
+Writers are serialised: :meth:`Database.start_run` takes a per-database writer
+lock (a ``flock`` on ``<file>.lock`` for SQLite, an advisory lock for
+PostgreSQL) that a second ``analyze`` on the same database is refused with, and
+every SQLite write transaction starts with ``BEGIN IMMEDIATE`` so that what a
+write reads (does this article exist yet?) cannot change before it writes.
+Readers can open a database they may not write (``read_only=True``): they
+never migrate it and never create files next to it.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
+from urllib.parse import quote as url_quote
 
 import numpy as np
-from sqlalchemy import create_engine, event, text
-from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy import create_engine, event, make_url, text
+from sqlalchemy.engine import URL, Connection, Engine
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from narrascope.document import Document
 from narrascope.errors import StoreError
 from narrascope.store._migrations import MIGRATIONS
 
-__all__ = ["ArticleRow", "Database", "quote", "to_url"]
+__all__ = ["ArticleRow", "Database", "quote", "redact", "to_url"]
 
 #: Document attributes that each stage's stored result holds (tokens and vectors never are).
 _ARTICLE_FIELDS = ("title", "url", "outlet", "language", "source")
@@ -46,7 +57,34 @@ def to_url(db: str | Path) -> str:
         elif value.startswith("postgresql://"):
             value = "postgresql+psycopg://" + value[len("postgresql://") :]
         return value
-    return f"sqlite:///{Path(value).expanduser()}"
+    # built, not formatted: a "?" or "#" in a file name would otherwise start a query
+    return URL.create("sqlite", database=str(Path(value).expanduser())).render_as_string(
+        hide_password=False
+    )
+
+
+def redact(db: str | Path) -> str:
+    """``db`` as it may be shown to anyone: a URL's password becomes ``***``.
+
+    Error messages, summaries and logs name the database; a PostgreSQL URL may
+    carry a password, which must never reach a terminal, a CI log or a report.
+    """
+    value = str(db)
+    if "://" not in value:
+        return value
+    try:
+        return make_url(value).render_as_string(hide_password=True)
+    except (ArgumentError, ValueError):
+        # not parseable as a URL: hide everything between "://" and "@"
+        scheme, _, rest = value.partition("://")
+        return f"{scheme}://***@{rest.rpartition('@')[2]}" if "@" in rest else value
+
+
+def _password(url: str) -> str | None:
+    try:
+        return make_url(url).password or None
+    except (ArgumentError, ValueError):
+        return None
 
 
 def _now() -> str:
@@ -71,30 +109,75 @@ class ArticleRow:
 class Database:
     """Storage of articles and stage results behind one interface."""
 
-    def __init__(self, db: str | Path, *, migrate: bool = True, must_exist: bool = False) -> None:
+    def __init__(
+        self,
+        db: str | Path,
+        *,
+        migrate: bool = True,
+        must_exist: bool = False,
+        read_only: bool = False,
+    ) -> None:
         """Open (and migrate) ``db``; ``must_exist`` is for readers, which must never
-        create an empty SQLite file where a user mistyped a path."""
+        create an empty SQLite file where a user mistyped a path.
+
+        ``read_only`` is for readers too (report, show, search, export): the database
+        is opened without write access and never migrated, so a file on read-only
+        media or without write permission can still be read; one whose schema is
+        older than this version's is refused with a message saying how to migrate it.
+        """
         self.url = to_url(db)
-        sqlite_file = self.url[len("sqlite:///") :] if self.url.startswith("sqlite:///") else ""
-        if must_exist and sqlite_file and not Path(sqlite_file).exists():
+        #: the URL with its password hidden: the only form of it shown to anyone
+        self.display = redact(db)
+        self._secret = _password(self.url)
+        self.read_only = read_only
+        self._lock_file: IO[str] | None = None
+        self._lock_conn: Connection | None = None
+        self._pending_rejects: list[dict[str, Any]] = []
+        sqlite_file = (make_url(self.url).database or "") if self.url.startswith("sqlite") else ""
+        self.path = Path(sqlite_file) if sqlite_file else None
+        if (must_exist or read_only) and self.path and not self.path.exists():
             raise StoreError(
-                f"{db}: no such database (create it with `narrascope analyze ... --db {db}`)"
+                f"{self.display}: no such database"
+                f" (create it with `narrascope analyze ... --db {self.display}`)"
             )
         try:
-            self.engine: Engine = create_engine(self.url, future=True)
+            if read_only and self.path is not None:
+                uri = _read_only_uri(self.path)
+                self.engine: Engine = create_engine(
+                    self.url,
+                    creator=lambda: sqlite3.connect(uri, uri=True, check_same_thread=False),
+                )
+            else:
+                self.engine = create_engine(self.url)
         except (SQLAlchemyError, ModuleNotFoundError) as exc:
-            raise StoreError(f"cannot open database {db}: {exc}") from exc
+            raise StoreError(self._scrub(f"cannot open database {self.display}: {exc}")) from exc
         self.dialect = self.engine.dialect.name
         if self.dialect == "sqlite":
-            event.listen(self.engine, "connect", _sqlite_pragmas)
-        if migrate:
+            event.listen(
+                self.engine, "connect", _sqlite_read_pragmas if read_only else _sqlite_pragmas
+            )
+            event.listen(self.engine, "begin", _sqlite_begin)
+        # writes go through this: on SQLite its transactions begin IMMEDIATE
+        self._writer = self.engine.execution_options(narrascope_write=True)
+        if read_only:
+            self._check_schema()
+        elif migrate:
             self.migrate()
+
+    def _scrub(self, message: str) -> str:
+        """``message`` without the password, however a driver chose to quote it."""
+        if self._secret:
+            for form in {self._secret, url_quote(self._secret, safe="")}:
+                message = message.replace(form, "***")
+        return message
 
     # ------------------------------------------------------------- schema
     def migrate(self) -> int:
         """Apply pending migrations; returns the schema version."""
+        if self.read_only:
+            raise StoreError(f"{self.display}: opened read-only, cannot migrate it")
         try:
-            with self.engine.begin() as conn:
+            with self._writer.begin() as conn:
                 conn.execute(
                     text(
                         "CREATE TABLE IF NOT EXISTS schema_migrations "
@@ -107,10 +190,7 @@ class Database:
                 known = max(m.version for m in MIGRATIONS)
                 if done and max(done) > known:
                     # writing into a schema this version does not know could corrupt it
-                    raise StoreError(
-                        f"{self.url}: written by a newer narrascope (schema {max(done)},"
-                        f" this version knows up to {known}); upgrade narrascope to use it"
-                    )
+                    raise StoreError(_newer_message(self.display, max(done), known))
                 for migration in MIGRATIONS:
                     if migration.version in done:
                         continue
@@ -121,8 +201,122 @@ class Database:
                         {"v": migration.version, "d": migration.description, "t": _now()},
                     )
         except SQLAlchemyError as exc:
-            raise StoreError(f"cannot migrate database {self.url}: {exc}") from exc
+            raise StoreError(
+                self._scrub(f"cannot migrate database {self.display}: {_reason(exc)}")
+            ) from exc
         return max(m.version for m in MIGRATIONS)
+
+    def _check_schema(self) -> None:
+        """What a read-only opening does instead of migrating: refuse what it can't read."""
+        known = max(m.version for m in MIGRATIONS)
+        try:
+            with self.engine.connect() as conn:
+                has_table = conn.execute(
+                    text(
+                        "SELECT 1 FROM sqlite_master WHERE type = 'table'"
+                        " AND name = 'schema_migrations'"
+                        if self.dialect == "sqlite"
+                        else "SELECT 1 FROM information_schema.tables"
+                        " WHERE table_name = 'schema_migrations'"
+                    )
+                ).first()
+                have = (
+                    int(
+                        conn.execute(text("SELECT max(version) FROM schema_migrations")).scalar()
+                        or 0
+                    )
+                    if has_table
+                    else 0
+                )
+        except SQLAlchemyError as exc:
+            raise StoreError(
+                self._scrub(f"cannot read database {self.display}: {_reason(exc)}")
+            ) from exc
+        if have > known:
+            raise StoreError(_newer_message(self.display, have, known))
+        if have < known:
+            raise StoreError(
+                f"{self.display}: needs migrating (schema {have}, this narrascope uses"
+                f" {known}); run `narrascope migrate --db {self.display}` once with write"
+                " access to it"
+            )
+
+    # ------------------------------------------------------- writer lock
+    def lock_writer(self) -> None:
+        """Make this the database's only writer until :meth:`unlock_writer` or exit.
+
+        Why: two ``analyze`` runs on one database would both triage the same new
+        articles as new and both store them. Triage and writes of one run must see
+        each other, so a second writer is refused with a message naming the
+        first. The lock is the operating system's (``flock``) or the server's
+        (``pg_try_advisory_lock``), so it goes with a killed process.
+        """
+        if self._lock_file is not None or self._lock_conn is not None:
+            return
+        if self.path is not None:
+            import fcntl
+
+            lock_path = Path(f"{self.path}.lock")
+            try:
+                fh = open(lock_path, "a+", encoding="utf-8")  # noqa: SIM115 - held open
+            except OSError as exc:
+                raise StoreError(
+                    f"{lock_path}: cannot create the writer lock ({exc.strerror or exc})"
+                ) from exc
+            try:
+                fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError as exc:
+                fh.seek(0)
+                holder = fh.read().strip() or "another process"
+                fh.close()
+                raise StoreError(
+                    f"{self.display}: another narrascope run is writing to this database"
+                    f" ({holder}); wait for it to finish and run again"
+                ) from exc
+            fh.seek(0)
+            fh.truncate()
+            fh.write(f"pid {os.getpid()}, started {_now()}\n")
+            fh.flush()
+            self._lock_file = fh
+            return
+        if self.dialect != "postgresql":
+            return  # an in-memory SQLite database has no other writer
+        conn = self.engine.connect()
+        try:
+            got = conn.execute(
+                text("SELECT pg_try_advisory_lock(:k)"), {"k": _PG_WRITER_LOCK}
+            ).scalar()
+            conn.commit()
+        except SQLAlchemyError as exc:
+            conn.close()
+            raise StoreError(
+                self._scrub(f"cannot lock database {self.display}: {_reason(exc)}")
+            ) from exc
+        if not got:
+            conn.close()
+            raise StoreError(
+                f"{self.display}: another narrascope run is writing to this database;"
+                " wait for it to finish and run again"
+            )
+        self._lock_conn = conn
+
+    def unlock_writer(self) -> None:
+        if self._lock_file is not None:
+            import fcntl
+
+            fcntl.flock(self._lock_file, fcntl.LOCK_UN)
+            self._lock_file.close()
+            self._lock_file = None
+        if self._lock_conn is not None:
+            try:
+                self._lock_conn.execute(
+                    text("SELECT pg_advisory_unlock(:k)"), {"k": _PG_WRITER_LOCK}
+                )
+                self._lock_conn.commit()
+            except SQLAlchemyError:
+                pass  # the lock goes with the session, closed next
+            self._lock_conn.close()
+            self._lock_conn = None
 
     def schema_version(self) -> int:
         with self.engine.connect() as conn:
@@ -150,7 +344,8 @@ class Database:
         """
         signatures = signatures or {}
         now = _now()
-        with self.engine.begin() as conn:
+        self.flush_rejects()
+        with self._writer.begin() as conn:
             for doc in docs:
                 if doc.source and not doc.from_record:
                     stale = conn.execute(
@@ -199,7 +394,7 @@ class Database:
 
     def save_duplicate(self, doc: Document) -> None:
         """Store a near-duplicate (linked to its original, not analysed)."""
-        with self.engine.begin() as conn:
+        with self._writer.begin() as conn:
             self._upsert_article(conn, doc, _now(), None)
 
     def _upsert_article(
@@ -298,7 +493,9 @@ class Database:
         conn.execute(text("DELETE FROM articles WHERE id = :i"), {"i": article_id})
 
     def start_run(self, command: str) -> int:
-        with self.engine.begin() as conn:
+        """Record a run; it holds the writer lock (:meth:`lock_writer`) until it finishes."""
+        self.lock_writer()
+        with self._writer.begin() as conn:
             result = conn.execute(
                 text("INSERT INTO runs (command, started_at) VALUES (:c, :t) RETURNING id"),
                 {"c": command, "t": _now()},
@@ -306,18 +503,75 @@ class Database:
             return int(result.scalar_one())
 
     def finish_run(self, run_id: int, counts: dict[str, Any]) -> None:
-        with self.engine.begin() as conn:
+        self.flush_rejects()
+        with self._writer.begin() as conn:
             conn.execute(
                 text("UPDATE runs SET finished_at = :t, counts = :c WHERE id = :i"),
                 {"t": _now(), "c": json.dumps(counts), "i": run_id},
             )
+        self.unlock_writer()
 
     def add_reject(self, run_id: int | None, source: str, reason: str) -> None:
-        with self.engine.begin() as conn:
+        """Record a rejected input; written in batches (a transaction per reject made a
+        million rejected lines take minutes), at the latest with the next stored batch,
+        the run's end or :meth:`close`."""
+        self._pending_rejects.append({"r": run_id, "s": source, "x": reason, "t": _now()})
+        if len(self._pending_rejects) >= _REJECT_BATCH:
+            self.flush_rejects()
+
+    def flush_rejects(self) -> None:
+        if not self._pending_rejects:
+            return
+        rows, self._pending_rejects = self._pending_rejects, []
+        with self._writer.begin() as conn:
             conn.execute(
                 text("INSERT INTO rejects (run_id, source, reason, at) VALUES (:r, :s, :x, :t)"),
-                {"r": run_id, "s": source, "x": reason, "t": _now()},
+                rows,
             )
+
+    def prune(
+        self, *, older_than_days: float | None = None, keep_runs: int | None = None
+    ) -> dict[str, int]:
+        """Delete the rejects (and the run records) of old runs; returns what went.
+
+        Rejects are kept per run for the report; without pruning they pile up for
+        ever (a million of them made a 123 MB report of no articles). Articles and
+        results are never touched. Pruning is a write like a run: it is refused while
+        a run is writing, so a run without an end time is one that was killed.
+        """
+        own_lock = self._lock_file is None and self._lock_conn is None
+        self.lock_writer()
+        try:
+            return self._prune(older_than_days, keep_runs)
+        finally:
+            if own_lock:
+                self.unlock_writer()
+
+    def _prune(self, older_than_days: float | None, keep_runs: int | None) -> dict[str, int]:
+        doomed: set[int] = set()
+        with self._writer.begin() as conn:
+            runs = conn.execute(text("SELECT id, started_at FROM runs ORDER BY id DESC")).all()
+            if keep_runs is not None:
+                doomed |= {r.id for r in runs[max(keep_runs, 0) :]}
+            cutoff = None
+            if older_than_days is not None:
+                cutoff = (datetime.now(UTC) - timedelta(days=older_than_days)).isoformat(
+                    timespec="seconds"
+                )
+                doomed |= {r.id for r in runs if r.started_at < cutoff}
+            rejects = 0
+            for chunk in _chunks(sorted(doomed), 500):
+                params = {f"i{n}": run_id for n, run_id in enumerate(chunk)}
+                ids = ", ".join(f":i{n}" for n in range(len(chunk)))
+                rejects += conn.execute(
+                    text(f"DELETE FROM rejects WHERE run_id IN ({ids})"), params
+                ).rowcount
+                conn.execute(text(f"DELETE FROM runs WHERE id IN ({ids})"), params)
+            if cutoff is not None:  # rejects recorded outside any run
+                rejects += conn.execute(
+                    text("DELETE FROM rejects WHERE run_id IS NULL AND at < :c"), {"c": cutoff}
+                ).rowcount
+        return {"runs": len(doomed), "rejects": rejects}
 
     # ------------------------------------------------------ vector cache
     def get_many(self, keys: list[str], model: str) -> dict[str, np.ndarray]:
@@ -344,7 +598,7 @@ class Database:
     def put_many(self, vectors: dict[str, np.ndarray], model: str) -> None:
         if not vectors:
             return
-        with self.engine.begin() as conn:
+        with self._writer.begin() as conn:
             conn.execute(
                 text(
                     "INSERT INTO sentence_vectors (key, model, vector) VALUES (:k, :m, :v)"
@@ -554,16 +808,30 @@ class Database:
                 )
             return [(r[0], r[1], r[2]) for r in rows]
 
-    def rejects(self, run_id: int | None = None) -> list[tuple[str, str]]:
+    def rejects(
+        self, run_id: int | None = None, *, limit: int | None = None
+    ) -> list[tuple[str, str]]:
+        """``(source, reason)`` of rejected inputs in the order they were met; with
+        ``limit``, only the most recent ``limit`` of them (still oldest first)."""
+        where = "" if run_id is None else " WHERE run_id = :r"
         with self.engine.connect() as conn:
-            if run_id is None:
-                rows = conn.execute(text("SELECT source, reason FROM rejects ORDER BY id"))
+            if limit is None:
+                sql = f"SELECT source, reason FROM rejects{where} ORDER BY id"
             else:
-                rows = conn.execute(
-                    text("SELECT source, reason FROM rejects WHERE run_id = :r ORDER BY id"),
-                    {"r": run_id},
+                sql = (
+                    f"SELECT source, reason FROM (SELECT id, source, reason FROM rejects{where}"
+                    " ORDER BY id DESC LIMIT :n) AS recent ORDER BY id"
                 )
+            rows = conn.execute(text(sql), {"r": run_id, "n": limit})
             return [(r[0], r[1]) for r in rows]
+
+    def count_rejects(self, run_id: int | None = None) -> int:
+        where = "" if run_id is None else " WHERE run_id = :r"
+        with self.engine.connect() as conn:
+            return int(
+                conn.execute(text(f"SELECT count(*) FROM rejects{where}"), {"r": run_id}).scalar()
+                or 0
+            )
 
     def check_integrity(self) -> list[str]:
         """Problems found (empty when consistent): orphans and articles without text."""
@@ -592,6 +860,9 @@ class Database:
         return problems
 
     def close(self) -> None:
+        if not self.read_only:
+            self.flush_rejects()
+        self.unlock_writer()
         self.engine.dispose()
 
 
@@ -614,10 +885,71 @@ def quote(identifier: str) -> str:
     return '"' + identifier.replace('"', '""') + '"'
 
 
+#: rejects written per transaction
+_REJECT_BATCH = 1000
+#: the key of the PostgreSQL advisory lock that serialises writers (any fixed bigint)
+_PG_WRITER_LOCK = 0x6E617272  # "narr"
+
+
+def _chunks(items: list[int], size: int) -> Iterator[list[int]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _reason(exc: SQLAlchemyError) -> str:
+    """The driver's own message, without SQLAlchemy's statement and parameter dump."""
+    return str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+
+
+def _newer_message(display: str, have: int, known: int) -> str:
+    # writing into a schema this version does not know could corrupt it
+    return (
+        f"{display}: written by a newer narrascope (schema {have},"
+        f" this version knows up to {known}); upgrade narrascope to use it"
+    )
+
+
+def _read_only_uri(path: Path) -> str:
+    """An SQLite URI opening ``path`` read-only.
+
+    A WAL database needs its ``-shm`` file; where the folder is read-only and that
+    file is absent (a copy on read-only media), SQLite can only read the file as
+    ``immutable``, which is then true: nobody can be writing to it either.
+    """
+    uri = "file:" + url_quote(str(path.expanduser().absolute())) + "?mode=ro"
+    folder = path.expanduser().absolute().parent
+    wal = Path(f"{path}-wal")
+    if not os.access(folder, os.W_OK) and not Path(f"{path}-shm").exists():
+        if wal.exists() and wal.stat().st_size:
+            raise StoreError(
+                f"{path}: has unmerged writes in {wal.name} but its folder is read-only;"
+                " open it once where it can be written"
+            )
+        uri += "&immutable=1"
+    return uri
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # transactions are begun explicitly (_sqlite_begin), not by the driver, which
+    # would begin them only at the first INSERT, after a write's reads
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=10000")
     cursor.close()
+
+
+def _sqlite_read_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.close()
+
+
+def _sqlite_begin(conn: Connection) -> None:
+    """Writes take SQLite's write lock before their first read (``BEGIN IMMEDIATE``),
+    so two writers cannot both decide from the same snapshot; reads begin deferred."""
+    write = conn.get_execution_options().get("narrascope_write")
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")

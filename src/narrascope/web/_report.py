@@ -4,10 +4,19 @@ Jinja2 renders it with autoescape on, so every string from an article is
 escaped by default. Stage-specific sections are partial templates
 (``_narratives.html``, ``_framing.html``, ``_techniques.html`` and their
 ``_corpus`` variants) included when the stage's package ships them.
+
+The Content-Security-Policy allows no inline script but the report's own: each
+``<script>`` block written in a template (never one built from data) is hashed
+when the report is rendered and listed by its SHA-256, so a script that reached
+the page by any escaping failure would not run. The report is bounded too: the
+first ``full_articles`` articles are shown in full, the rest only in the list,
+and of the rejected inputs only the most recent ``max_rejects`` with a count.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import re
 from collections import Counter, defaultdict
 from datetime import UTC, datetime
@@ -21,7 +30,23 @@ from narrascope import __version__
 from narrascope.document import Document
 from narrascope.quotes import enclose, shorten
 
-__all__ = ["corpus_overview", "environment", "link", "paragraphs", "render_report"]
+__all__ = [
+    "FULL_ARTICLES",
+    "MAX_REJECTS",
+    "corpus_overview",
+    "environment",
+    "link",
+    "paragraphs",
+    "render_report",
+    "script_hashes",
+]
+
+#: articles shown in full (text, evidence, highlights) by default; the rest are listed
+FULL_ARTICLES = 200
+#: rejected inputs listed by default (the most recent; the rest are counted)
+MAX_REJECTS = 200
+
+_SCRIPT = re.compile(r"<script>(.*?)</script>", re.DOTALL)
 
 #: what a link may point at: an http(s) URL with a host, and no white space or control
 #: character anywhere (browsers drop those, so ``java\tscript:`` would still run)
@@ -156,26 +181,59 @@ def corpus_overview(docs: list[Document]) -> dict[str, Any]:
     }
 
 
+@lru_cache(maxsize=1)
+def script_hashes() -> tuple[str, ...]:
+    """CSP sources (``'sha256-…'``) of every inline script the templates contain.
+
+    Taken from the template *sources*, never from rendered output: a script that
+    reached the output through article text must not be allowed by its own hash. A
+    script holding template syntax would render differently from its source, so
+    templates may not have one (and the report test checks every script is listed).
+    """
+    env = environment()
+    assert env.loader is not None
+    found: list[str] = []
+    for name in env.list_templates(filter_func=lambda n: n.endswith(".html")):
+        source = env.loader.get_source(env, name)[0]
+        for body in _SCRIPT.findall(source):
+            digest = hashlib.sha256(body.encode("utf-8")).digest()
+            found.append(f"'sha256-{base64.b64encode(digest).decode('ascii')}'")
+    return tuple(dict.fromkeys(found))
+
+
 def render_report(
     docs: list[Document],
     *,
     title: str = "narrascope report",
     rejects: list[tuple[str, str]] | None = None,
+    rejects_total: int | None = None,
+    full_articles: int = FULL_ARTICLES,
 ) -> str:
-    """Render the whole report as one HTML string."""
+    """Render the whole report as one HTML string.
+
+    ``rejects`` are the rejected inputs to list (the caller picks the most recent)
+    and ``rejects_total`` how many there are in all; the first ``full_articles``
+    articles get their own section and every article a row in the list.
+    """
     env = environment()
     template = env.get_template("report.html")
     ordered = sorted(
         docs, key=lambda d: (d.published is None, d.published or datetime.min.date(), d.outlet)
     )
     by_id = {d.id: d for d in docs}
+    analysed = [d for d in ordered if not d.duplicate_of]
+    rejects = rejects or []
     return template.render(
         title=title,
-        docs=[d for d in ordered if not d.duplicate_of],
+        docs=analysed,
+        full_docs=analysed[: max(full_articles, 0)],
+        full_ids={d.id for d in analysed[: max(full_articles, 0)]},
         duplicates=[d for d in ordered if d.duplicate_of],
         by_id=by_id,
         overview=corpus_overview(docs),
-        rejects=rejects or [],
+        rejects=rejects,
+        rejects_total=max(rejects_total or 0, len(rejects)),
+        script_src=" ".join(script_hashes()),
         generated=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         version=__version__,
         has_partial=lambda name: name in env.list_templates(),
