@@ -232,7 +232,7 @@ class Narrascope:
         created, self._created = self._created, None
         assert created is not None
         self.db.close()
-        for suffix in ("", "-wal", "-shm", "-journal"):
+        for suffix in ("", "-wal", "-shm", "-journal", ".lock"):
             Path(f"{created}{suffix}").unlink(missing_ok=True)
 
     # ------------------------------------------------------------------ read
