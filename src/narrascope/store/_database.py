@@ -41,8 +41,9 @@ from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from narrascope.document import Document
 from narrascope.errors import StoreError
 from narrascope.store._migrations import MIGRATIONS
+from narrascope.store._relational import link_outlet, name_key, write_rows
 
-__all__ = ["ArticleRow", "Database", "quote", "redact", "to_url"]
+__all__ = ["ArticleRow", "Database", "TechniqueDensity", "quote", "redact", "to_url"]
 
 #: Document attributes that each stage's stored result holds (tokens and vectors never are).
 _ARTICLE_FIELDS = ("title", "url", "outlet", "language", "source")
@@ -104,6 +105,19 @@ class ArticleRow:
     source: str
     word_count: int
     duplicate_of: str | None
+
+
+@dataclass(frozen=True)
+class TechniqueDensity:
+    """Persuasion techniques of one outlet's analysed articles, per 1,000 words."""
+
+    articles: int
+    words: int
+    spans: int
+
+    @property
+    def per_1000_words(self) -> float:
+        return 1000.0 * self.spans / self.words if self.words else 0.0
 
 
 class Database:
@@ -196,6 +210,8 @@ class Database:
                         continue
                     for statement in migration.statements(self.dialect):
                         conn.exec_driver_sql(statement)
+                    if migration.backfill is not None:
+                        migration.backfill(conn, self.dialect)
                     conn.execute(
                         text("INSERT INTO schema_migrations VALUES (:v, :d, :t)"),
                         {"v": migration.version, "d": migration.description, "t": _now()},
@@ -356,6 +372,7 @@ class Database:
                         if not self._promote_copy(conn, old_id, now):
                             self._delete(conn, old_id)
                 self._upsert_article(conn, doc, now, signatures.get(doc.id))
+                link_outlet(conn, doc.id)
                 for stage, assigns in stages.items():
                     if stage not in doc.stage_versions:
                         continue
@@ -377,25 +394,15 @@ class Database:
                             "t": now,
                         },
                     )
-                if "entities" in {a for assigns in stages.values() for a in assigns}:
-                    conn.execute(text("DELETE FROM entities WHERE article_id = :a"), {"a": doc.id})
-                    rows = [
-                        {
-                            "a": doc.id,
-                            "e": ent.id,
-                            "n": ent.name,
-                            "l": ent.label,
-                            "m": len(ent.mentions),
-                        }
-                        for ent in doc.entities
-                    ]
-                    if rows:
-                        conn.execute(text("INSERT INTO entities VALUES (:a, :e, :n, :l, :m)"), rows)
+                    # the relational copy (entities, labels, framings, spans) of this
+                    # stage's results, replaced in the same transaction as the JSON
+                    write_rows(conn, doc, assigns)
 
     def save_duplicate(self, doc: Document) -> None:
         """Store a near-duplicate (linked to its original, not analysed)."""
         with self._writer.begin() as conn:
             self._upsert_article(conn, doc, _now(), None)
+            link_outlet(conn, doc.id)
 
     def _upsert_article(
         self, conn: Connection, doc: Document, now: str, signature: bytes | None
@@ -480,6 +487,7 @@ class Database:
                     "i": article_id,
                 },
             )
+            link_outlet(conn, article_id)
             return True
         return False
 
@@ -723,6 +731,108 @@ class Database:
         with self.engine.connect() as conn:
             return [ArticleRow(*row) for row in conn.execute(text(sql), params)]
 
+    # ------------------------------------------------------- corpus reads
+    # Aggregated by the database from the relational tables (docs/schema.md), so
+    # their cost in memory is the size of the answer, never that of the corpus.
+
+    def narrative_counts(
+        self,
+        *,
+        level: str = "coarse",
+        outlet: str | None = None,
+        since: str | None = None,
+        until: str | None = None,
+        story: int | None = None,
+        dominant_only: bool = False,
+    ) -> dict[str, dict[str, int]]:
+        """``{outlet: {label: articles}}``: how many articles of each outlet carry each
+        narrative (``level="coarse"``) or sub-narrative (``"fine"``).
+
+        ``dominant_only`` counts only each article's dominant label. Filters as in
+        :meth:`list_articles`; ``story`` keeps the articles of one story.
+        """
+        if level not in ("coarse", "fine"):
+            raise ValueError(f"level must be 'coarse' or 'fine', not {level!r}")
+        where, params = _corpus_filter(outlet, since, until, story)
+        params["level"] = level
+        if dominant_only:
+            where += " AND n.is_dominant = 1"
+        sql = (
+            "SELECT a.outlet, n.label, count(*) FROM article_narratives n"
+            " JOIN articles a ON a.id = n.article_id"
+            f" WHERE n.level = :level AND {where}"
+            " GROUP BY a.outlet, n.label ORDER BY a.outlet, count(*) DESC, n.label"
+        )
+        out: dict[str, dict[str, int]] = {}
+        with self.engine.connect() as conn:
+            for name, label, count in conn.execute(text(sql), params):
+                out.setdefault(name, {})[label] = int(count)
+        return out
+
+    def entity_framing(
+        self,
+        entity: str,
+        *,
+        outlet: str | None = None,
+        since: str | None = None,
+        until: str | None = None,
+        story: int | None = None,
+    ) -> dict[str, dict[str, int]]:
+        """``{outlet: {main_role: articles}}``: how each outlet casts ``entity``.
+
+        ``entity`` is an entity id (``person:vladimir-putin``), a name or one of its
+        aliases, in any case. Counted are the article-level framings that take a
+        role (abstentions, and per-mention framings, are not).
+        """
+        where, params = _corpus_filter(outlet, since, until, story)
+        params.update(entity=entity, key=name_key(entity))
+        sql = (
+            "SELECT a.outlet, f.main_role, count(*) FROM article_framings f"
+            " JOIN articles a ON a.id = f.article_id"
+            " WHERE f.mention = -1 AND f.main_role IS NOT NULL"
+            " AND (f.entity_id = :entity OR f.name_key = :key OR EXISTS ("
+            "SELECT 1 FROM entity_aliases al WHERE al.article_id = f.article_id"
+            " AND al.entity_id = f.entity_id AND al.alias_key = :key))"
+            f" AND {where}"
+            " GROUP BY a.outlet, f.main_role ORDER BY a.outlet, count(*) DESC, f.main_role"
+        )
+        out: dict[str, dict[str, int]] = {}
+        with self.engine.connect() as conn:
+            for name, role, count in conn.execute(text(sql), params):
+                out.setdefault(name, {})[role] = int(count)
+        return out
+
+    def technique_density(
+        self,
+        *,
+        outlet: str | None = None,
+        since: str | None = None,
+        until: str | None = None,
+        story: int | None = None,
+        technique: str | None = None,
+    ) -> dict[str, TechniqueDensity]:
+        """``{outlet: TechniqueDensity}`` over the articles the techniques stage ran on
+        (an article not analysed for techniques must not dilute its outlet's rate);
+        ``technique`` counts the spans of one technique only."""
+        where, params = _corpus_filter(outlet, since, until, story)
+        span_filter = ""
+        if technique is not None:
+            span_filter = " WHERE technique = :technique"
+            params["technique"] = technique
+        sql = (
+            "SELECT a.outlet, count(*), coalesce(sum(a.word_count), 0),"
+            " coalesce(sum(t.n), 0) FROM articles a"
+            " JOIN stage_results s ON s.article_id = a.id AND s.stage = 'techniques'"
+            " LEFT JOIN (SELECT article_id, count(*) AS n FROM technique_spans"
+            f"{span_filter} GROUP BY article_id) t ON t.article_id = a.id"
+            f" WHERE {where} GROUP BY a.outlet ORDER BY a.outlet"
+        )
+        with self.engine.connect() as conn:
+            return {
+                name: TechniqueDensity(int(articles), int(words), int(spans))
+                for name, articles, words, spans in conn.execute(text(sql), params)
+            }
+
     def find_ids(self, prefix: str) -> list[str]:
         """Article ids starting with ``prefix`` (so users can type short ids)."""
         with self.engine.connect() as conn:
@@ -872,6 +982,28 @@ def _stage_payload(doc: Document, assigns: tuple[str, ...]) -> dict[str, Any]:
     if full.get("notes"):
         payload["notes"] = full["notes"]
     return payload
+
+
+def _corpus_filter(
+    outlet: str | None, since: str | None, until: str | None, story: int | None
+) -> tuple[str, dict[str, Any]]:
+    """The WHERE condition on ``articles a`` shared by the corpus reads (duplicates are
+    never counted: they were not analysed, their original was)."""
+    where = ["a.duplicate_of IS NULL"]
+    params: dict[str, Any] = {}
+    if outlet is not None:
+        where.append("lower(a.outlet) = lower(:outlet)")
+        params["outlet"] = outlet
+    if since is not None:
+        where.append("a.published >= :since")
+        params["since"] = since
+    if until is not None:
+        where.append("substr(a.published, 1, 10) <= :until")
+        params["until"] = until
+    if story is not None:
+        where.append("a.id IN (SELECT article_id FROM story_articles WHERE story_id = :story)")
+        params["story"] = story
+    return " AND ".join(where), params
 
 
 def _fts_query(query: str) -> str:

@@ -2,14 +2,20 @@
 
 Why raw DDL rather than ``metadata.create_all``: the schema of an existing
 database must never depend on today's Python table definitions. Each migration
-is a list of statements with two dialect-specific placeholders (``{blob}``,
-``{serial}``); SQLite-only (FTS5) and PostgreSQL-only (tsvector) statements are
-listed separately.
+is a list of statements with three dialect-specific placeholders (``{blob}``,
+``{serial}``, ``{real}``); SQLite-only (FTS5) and PostgreSQL-only (tsvector)
+statements are listed separately. A migration that derives rows from data already
+stored names a ``backfill`` that runs after its statements, in the same transaction.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+
+from sqlalchemy.engine import Connection
+
+from narrascope.store._relational import backfill as relational_backfill
 
 __all__ = ["MIGRATIONS", "Migration"]
 
@@ -21,15 +27,19 @@ class Migration:
     common: list[str]
     sqlite: list[str] = field(default_factory=list)
     postgresql: list[str] = field(default_factory=list)
+    #: fills what the statements created from what earlier schemas stored
+    backfill: Callable[[Connection, str], None] | None = None
 
     def statements(self, dialect: str) -> list[str]:
-        blob, serial = (
-            ("BYTEA", "SERIAL PRIMARY KEY")
+        # REAL is 8 bytes in SQLite but 4 in PostgreSQL: probabilities must read back
+        # the same from both stores
+        blob, serial, real = (
+            ("BYTEA", "SERIAL PRIMARY KEY", "DOUBLE PRECISION")
             if dialect == "postgresql"
-            else ("BLOB", "INTEGER PRIMARY KEY AUTOINCREMENT")
+            else ("BLOB", "INTEGER PRIMARY KEY AUTOINCREMENT", "REAL")
         )
         extra = self.postgresql if dialect == "postgresql" else self.sqlite
-        return [s.format(blob=blob, serial=serial) for s in [*self.common, *extra]]
+        return [s.format(blob=blob, serial=serial, real=real) for s in [*self.common, *extra]]
 
 
 MIGRATIONS: list[Migration] = [
@@ -111,5 +121,157 @@ MIGRATIONS: list[Migration] = [
         "articles.source_prefix: what the source file holds before the stored text (header"
         " lines), so exported offsets can index the file itself",
         common=["ALTER TABLE articles ADD COLUMN source_prefix TEXT NOT NULL DEFAULT ''"],
+    ),
+    Migration(
+        3,
+        "relational results: outlets, narratives, entities and aliases, mentions, framings"
+        " with fine roles and evidence, technique spans; stories, claims, timelines",
+        common=[
+            """CREATE TABLE outlets (
+                id {serial},
+                name TEXT NOT NULL UNIQUE,
+                domains TEXT NOT NULL DEFAULT '[]',
+                country TEXT,
+                declared_leaning TEXT,
+                learnt_group TEXT
+            )""",
+            "ALTER TABLE articles ADD COLUMN outlet_id INTEGER REFERENCES outlets (id)",
+            "CREATE INDEX ix_articles_outlet_id ON articles (outlet_id)",
+            "ALTER TABLE entities ADD COLUMN name_key TEXT NOT NULL DEFAULT ''",
+            "CREATE INDEX ix_entities_name_key ON entities (name_key)",
+            """CREATE TABLE entity_aliases (
+                article_id TEXT NOT NULL REFERENCES articles (id) ON DELETE CASCADE,
+                entity_id TEXT NOT NULL,
+                alias TEXT NOT NULL,
+                alias_key TEXT NOT NULL,
+                PRIMARY KEY (article_id, entity_id, alias)
+            )""",
+            "CREATE INDEX ix_entity_aliases_key ON entity_aliases (alias_key)",
+            """CREATE TABLE mentions (
+                article_id TEXT NOT NULL REFERENCES articles (id) ON DELETE CASCADE,
+                seq INTEGER NOT NULL,
+                entity_id TEXT NOT NULL DEFAULT '',
+                start_char INTEGER NOT NULL,
+                end_char INTEGER NOT NULL,
+                text TEXT NOT NULL,
+                label TEXT NOT NULL,
+                sentence INTEGER NOT NULL DEFAULT -1,
+                PRIMARY KEY (article_id, seq)
+            )""",
+            "CREATE INDEX ix_mentions_entity ON mentions (entity_id)",
+            """CREATE TABLE article_narratives (
+                article_id TEXT NOT NULL REFERENCES articles (id) ON DELETE CASCADE,
+                label TEXT NOT NULL,
+                parent TEXT,
+                domain TEXT NOT NULL DEFAULT '',
+                level TEXT NOT NULL CHECK (level IN ('coarse', 'fine')),
+                probability {real} NOT NULL,
+                is_dominant INTEGER NOT NULL DEFAULT 0,
+                PRIMARY KEY (article_id, label)
+            )""",
+            "CREATE INDEX ix_article_narratives_label ON article_narratives (label)",
+            "CREATE INDEX ix_article_narratives_parent ON article_narratives (parent)",
+            """CREATE TABLE article_framings (
+                article_id TEXT NOT NULL REFERENCES articles (id) ON DELETE CASCADE,
+                entity_id TEXT NOT NULL,
+                mention INTEGER NOT NULL,
+                name TEXT NOT NULL,
+                name_key TEXT NOT NULL,
+                main_role TEXT,
+                main_probability {real} NOT NULL,
+                salience {real} NOT NULL DEFAULT 0,
+                abstained INTEGER NOT NULL DEFAULT 0,
+                PRIMARY KEY (article_id, entity_id, mention)
+            )""",
+            "CREATE INDEX ix_article_framings_name_key ON article_framings (name_key)",
+            "CREATE INDEX ix_article_framings_entity ON article_framings (entity_id)",
+            "CREATE INDEX ix_article_framings_role ON article_framings (main_role)",
+            """CREATE TABLE framing_roles (
+                article_id TEXT NOT NULL REFERENCES articles (id) ON DELETE CASCADE,
+                entity_id TEXT NOT NULL,
+                mention INTEGER NOT NULL,
+                role TEXT NOT NULL,
+                probability {real} NOT NULL,
+                PRIMARY KEY (article_id, entity_id, mention, role)
+            )""",
+            """CREATE TABLE framing_evidence (
+                article_id TEXT NOT NULL REFERENCES articles (id) ON DELETE CASCADE,
+                entity_id TEXT NOT NULL,
+                mention INTEGER NOT NULL,
+                seq INTEGER NOT NULL,
+                start_char INTEGER NOT NULL,
+                end_char INTEGER NOT NULL,
+                quote TEXT NOT NULL,
+                score {real} NOT NULL DEFAULT 0,
+                PRIMARY KEY (article_id, entity_id, mention, seq)
+            )""",
+            """CREATE TABLE technique_spans (
+                article_id TEXT NOT NULL REFERENCES articles (id) ON DELETE CASCADE,
+                seq INTEGER NOT NULL,
+                technique TEXT NOT NULL,
+                start_char INTEGER NOT NULL,
+                end_char INTEGER NOT NULL,
+                probability {real} NOT NULL,
+                quote TEXT NOT NULL DEFAULT '',
+                PRIMARY KEY (article_id, seq)
+            )""",
+            "CREATE INDEX ix_technique_spans_technique ON technique_spans (technique)",
+            """CREATE TABLE stories (
+                id {serial},
+                title TEXT NOT NULL DEFAULT '',
+                first_published TEXT,
+                last_published TEXT,
+                created_at TEXT NOT NULL,
+                updated_at TEXT NOT NULL
+            )""",
+            "CREATE INDEX ix_stories_first ON stories (first_published)",
+            "CREATE INDEX ix_stories_last ON stories (last_published)",
+            """CREATE TABLE story_articles (
+                story_id INTEGER NOT NULL REFERENCES stories (id) ON DELETE CASCADE,
+                article_id TEXT NOT NULL UNIQUE REFERENCES articles (id) ON DELETE CASCADE,
+                added_at TEXT NOT NULL,
+                PRIMARY KEY (story_id, article_id)
+            )""",
+            """CREATE TABLE story_merges (
+                from_story INTEGER NOT NULL,
+                into_story INTEGER NOT NULL REFERENCES stories (id) ON DELETE CASCADE,
+                at TEXT NOT NULL,
+                PRIMARY KEY (from_story, into_story)
+            )""",
+            "CREATE INDEX ix_story_merges_into ON story_merges (into_story)",
+            """CREATE TABLE claims (
+                id {serial},
+                story_id INTEGER NOT NULL REFERENCES stories (id) ON DELETE CASCADE,
+                text TEXT NOT NULL,
+                kind TEXT NOT NULL DEFAULT ''
+            )""",
+            "CREATE INDEX ix_claims_story ON claims (story_id)",
+            """CREATE TABLE claim_articles (
+                claim_id INTEGER NOT NULL REFERENCES claims (id) ON DELETE CASCADE,
+                article_id TEXT NOT NULL REFERENCES articles (id) ON DELETE CASCADE,
+                start_char INTEGER NOT NULL,
+                end_char INTEGER NOT NULL,
+                quote TEXT NOT NULL,
+                PRIMARY KEY (claim_id, article_id, start_char)
+            )""",
+            "CREATE INDEX ix_claim_articles_article ON claim_articles (article_id)",
+            """CREATE TABLE timeline_events (
+                id {serial},
+                story_id INTEGER NOT NULL REFERENCES stories (id) ON DELETE CASCADE,
+                event_date TEXT NOT NULL,
+                event TEXT NOT NULL
+            )""",
+            "CREATE INDEX ix_timeline_events_story ON timeline_events (story_id, event_date)",
+            """CREATE TABLE timeline_quotes (
+                event_id INTEGER NOT NULL REFERENCES timeline_events (id) ON DELETE CASCADE,
+                article_id TEXT NOT NULL REFERENCES articles (id) ON DELETE CASCADE,
+                start_char INTEGER NOT NULL,
+                end_char INTEGER NOT NULL,
+                quote TEXT NOT NULL,
+                PRIMARY KEY (event_id, article_id, start_char)
+            )""",
+            "CREATE INDEX ix_timeline_quotes_article ON timeline_quotes (article_id)",
+        ],
+        backfill=relational_backfill,
     ),
 ]
