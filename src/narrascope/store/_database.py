@@ -396,7 +396,7 @@ class Database:
                     )
                     # the relational copy (entities, labels, framings, spans) of this
                     # stage's results, replaced in the same transaction as the JSON
-                    write_rows(conn, doc, assigns)
+                    write_rows(conn, [doc], assigns)
 
     def save_duplicate(self, doc: Document) -> None:
         """Store a near-duplicate (linked to its original, not analysed)."""
@@ -684,8 +684,8 @@ class Database:
         ``since``/``until`` are ISO dates (inclusive; undated articles never match
         them); ``outlet`` and ``language`` match exactly (case-insensitive);
         ``narrative`` matches any predicted narrative or sub-narrative label that
-        contains it, looked up inside the stored stage results by the database's own
-        JSON functions, so listing never loads article texts or results into Python.
+        contains it, looked up in ``article_narratives``, so listing never loads
+        article texts or results into Python.
         """
         where = ["1 = 1"]
         params: dict[str, Any] = {}
@@ -706,20 +706,10 @@ class Database:
             params["prefix"] = prefix.replace("%", "").replace("_", "") + "%"
         if narrative is not None:
             params["narrative"] = f"%{narrative.lower()}%"
-            if self.dialect == "sqlite":
-                labels = (
-                    "SELECT 1 FROM stage_results s, json_each(s.data, '$.narratives.labels') j"
-                    " WHERE s.article_id = articles.id AND s.stage = 'narratives'"
-                    " AND lower(json_extract(j.value, '$.label')) LIKE :narrative"
-                )
-            else:
-                labels = (
-                    "SELECT 1 FROM stage_results s, jsonb_array_elements("
-                    "coalesce(CAST(s.data AS jsonb) -> 'narratives' -> 'labels', '[]'::jsonb)) j"
-                    " WHERE s.article_id = articles.id AND s.stage = 'narratives'"
-                    " AND lower(j ->> 'label') LIKE :narrative"
-                )
-            where.append(f"EXISTS ({labels})")
+            where.append(
+                "EXISTS (SELECT 1 FROM article_narratives n WHERE n.article_id = articles.id"
+                " AND lower(n.label) LIKE :narrative)"
+            )
         sql = (
             "SELECT id, title, outlet, published, language, url, source, word_count,"
             f" duplicate_of FROM articles WHERE {' AND '.join(where)}"
