@@ -346,8 +346,13 @@ def test_a_rerun_replaces_the_rows_of_its_stage_only(db_url: str) -> None:
     db.close()
 
 
-def test_corpus_reads_aggregate_in_sql(db_url: str) -> None:
+def test_corpus_reads_aggregate_in_sql(db_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
     db = _store(Database(db_url))
+
+    def no_loading(*_args: object, **_kwargs: object) -> None:
+        raise AssertionError("a corpus read loaded documents")
+
+    monkeypatch.setattr(Database, "load_documents", no_loading)
     assert db.narrative_counts() == {
         "Alpha": {DISCREDIT: 2, BLAME: 1},
         "Beta": {BLAME: 1},
