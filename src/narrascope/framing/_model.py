@@ -11,6 +11,7 @@ never disagree.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -50,6 +51,7 @@ __all__ = [
     "fit_fine_models",
     "load_taxonomy",
     "role_predictions",
+    "select_fine",
 ]
 
 MAIN_ROLES: tuple[str, ...] = ("Antagonist", "Innocent", "Protagonist")
@@ -87,12 +89,19 @@ def load_taxonomy(path: Path) -> dict[str, tuple[str, ...]]:
 
 @dataclass(slots=True)
 class RolePrediction:
-    """Scores for one mention: the main role and its fine roles (most likely first)."""
+    """Scores for one mention: the main role and its fine roles (most likely first).
+
+    ``fine_roles`` holds the kept fine roles with the model's own one-vs-rest
+    probabilities (they need not sum to 1: a lone "Tyrant 0.31" must not read as
+    certainty); ``fine_scores`` the same score of every fine role of the main role,
+    so that the stage can average them over an entity's mentions.
+    """
 
     main_role: str
     main_probability: float
     main_distribution: dict[str, float]
     fine_roles: list[tuple[str, float]]
+    fine_scores: dict[str, float] = dataclasses.field(default_factory=dict)
 
 
 #: Fine roles in the column order of fine-role score matrices.
@@ -168,9 +177,10 @@ def role_predictions(
     """Per row: the most likely main role, and the fine roles of *that* main role only.
 
     ``fine_p`` has one column per :data:`FINE_ORDER` role (independent one-vs-rest
-    scores); they are renormalised over the chosen main role's roles, the best is
-    kept, and so is any other reaching ``fine_threshold`` x the best. Shared by
-    every framing head so the two levels can never disagree.
+    scores). Among the chosen main role's roles the best is kept, and so is any
+    other reaching ``fine_threshold`` x the best. The scores are reported as they
+    are, not renormalised to sum to 1: renormalising turned a weak lone guess into
+    "Tyrant 1.00". Shared by every framing head so the two levels can never disagree.
     """
     col = {fine: j for j, fine in enumerate(FINE_ORDER)}
     out: list[RolePrediction] = []
@@ -180,16 +190,29 @@ def role_predictions(
         dist = {str(c): float(p) for c, p in zip(classes, main_p[i], strict=True)}
         allowed = FINE_ROLES[main]
         scores = np.array([fine_p[i, col[f]] for f in allowed], dtype=np.float64)
-        probs = scores / (float(scores.sum()) or 1.0)
-        order = np.argsort(-probs)
-        best = float(probs[order[0]])
-        fines = [
-            (allowed[j], float(probs[j]))
-            for j in order
-            if j == order[0] or probs[j] >= fine_threshold * best
-        ]
-        out.append(RolePrediction(main, float(main_p[i, k]), dist, fines))
+        out.append(
+            RolePrediction(
+                main,
+                float(main_p[i, k]),
+                dist,
+                select_fine(allowed, scores, fine_threshold),
+                {f: float(v) for f, v in zip(allowed, scores, strict=True)},
+            )
+        )
     return out
+
+
+def select_fine(
+    roles: Sequence[str], scores: np.ndarray, fine_threshold: float
+) -> list[tuple[str, float]]:
+    """The best role and every other within ``fine_threshold`` x its score, best first."""
+    order = np.argsort(-scores, kind="stable")
+    best = float(scores[order[0]])
+    return [
+        (roles[j], float(scores[j]))
+        for j in order
+        if j == order[0] or scores[j] >= fine_threshold * best
+    ]
 
 
 #: (field, analyzer, ngram_range, max_features) of each vectoriser

@@ -395,6 +395,9 @@ class ProbeFramingStage(FramingStage):
             load_model(MODEL_PATH) if getattr(self.head, "lexical_weight", 0.0) > 0 else None
         )
 
+    def _scorer(self) -> object:
+        return self.head
+
     def _version_params(self) -> dict[str, object]:
         """The lexical artefact's identity, when its scores are blended in."""
         return {"lexical": artefact_version("lex", MODEL_PATH)} if self.lexical else {}
