@@ -213,7 +213,7 @@ def write_card(path: Path, res: dict, ablations: dict, params: dict, model: Fram
         "  article's side (the coarse narrative a document-level model finds it pushing).",
         "  Main-role probabilities are calibrated by one temperature fitted on out-of-fold",
         "  predictions; fine roles are shown as their one-vs-rest probabilities (best one, and",
-        f"  any other within {params.get('fine_threshold', 0.9)}x of it, of the main role's list).",
+        f"  any other within {params.get('fine_threshold', 1.0)}x of it, of the main role's list).",
         f"- **Parameters**: `{json.dumps(params)}` (defaults of `FramingModel` otherwise)",
         "- **Training data**: `../shared/data/semeval2025-task10/train`, subtask-1 gold of",
         "  BG, EN, HI, PT, RU (all languages, one model).",

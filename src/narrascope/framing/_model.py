@@ -334,7 +334,8 @@ class FramingModel(ClassifierMixin, BaseEstimator):
     field_weights : multiplier of each field's block (``{"document": 0.5}``);
         an absent field keeps weight 1, weight 0 drops it (for ablations).
     fine_threshold : a fine role other than the best one is kept when its
-        probability reaches this share of the best one's.
+        probability reaches this share of the best one's (1.0: the best only, which
+        gave the best exact-match ratio in inner CV in every language).
     class_weight : passed to the main-role logistic regression.
     stack : add the side-aware level (else the lexical main role, calibrated).
     stack_C : inverse regularisation of the side-aware level.
@@ -352,7 +353,7 @@ class FramingModel(ClassifierMixin, BaseEstimator):
         C: float = 4.0,
         fine_C: float = 4.0,
         field_weights: dict[str, float] | None = None,
-        fine_threshold: float = 0.9,
+        fine_threshold: float = 1.0,
         class_weight: str | None = None,
         stack: bool = True,
         stack_C: float = 0.1,
