@@ -329,7 +329,8 @@ class FramingModel(ClassifierMixin, BaseEstimator):
 
     Parameters
     ----------
-    C : inverse regularisation of the main-role model.
+    C : inverse regularisation of the main-role model (1.0: the best of 1, 4 and 16
+        in inner CV on the train part, mean accuracy 0.734 / 0.728 / 0.726).
     fine_C : inverse regularisation of the fine-role models.
     field_weights : multiplier of each field's block (``{"document": 0.5}``);
         an absent field keeps weight 1, weight 0 drops it (for ablations).
@@ -350,7 +351,7 @@ class FramingModel(ClassifierMixin, BaseEstimator):
 
     def __init__(
         self,
-        C: float = 4.0,
+        C: float = 1.0,
         fine_C: float = 4.0,
         field_weights: dict[str, float] | None = None,
         fine_threshold: float = 1.0,
