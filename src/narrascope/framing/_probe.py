@@ -357,7 +357,7 @@ class ProbeFramingStage(FramingStage):
     """
 
     default_path: ClassVar[Path] = PROBE_PATH
-    version_base: ClassVar[str] = "probe-1"
+    version_base: ClassVar[str] = "probe-2"
 
     def __init__(
         self,

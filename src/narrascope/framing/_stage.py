@@ -99,7 +99,7 @@ class FramingStage(BaseStage):
 
     #: the artefact used when no path is given, and the code part of the version
     default_path: ClassVar[Path] = MODEL_PATH
-    version_base: ClassVar[str] = "1"
+    version_base: ClassVar[str] = "2"
 
     def __init__(
         self,
