@@ -184,9 +184,9 @@ def test_blending_stage_loads_lexical_model_into_its_version(
         "max_evidence": 3,
         "salience": artefact_version("sal", SALIENCE_PATH),
     }
-    assert plain.version == artefact_version("probe-1", head_path, **settings)
-    assert blend.version != artefact_version("probe-1", blending, **settings)
-    assert blend.version.startswith(artefact_version("probe-1", blending) + "+")
+    assert plain.version == artefact_version("probe-2", head_path, **settings)
+    assert blend.version != artefact_version("probe-2", blending, **settings)
+    assert blend.version.startswith(artefact_version("probe-2", blending) + "+")
     doc = ProbeFramingStage(blending, probe=FakeProbe())(merged_doc(with_object=True))
     lira = next(f for f in doc.framings if f.entity == "lira" and f.mention == -1)
     assert lira.main_role == "Protagonist"
@@ -215,7 +215,7 @@ def test_probe_stage_one_framing_per_merged_entity(head_path: Path) -> None:
         1,
     ]
     # the version follows the head artefact, distinct from the lexical stage's
-    assert stage.version.startswith("probe-1+")
+    assert stage.version.startswith("probe-2+")
 
 
 def test_probe_stage_from_config_file(head_path: Path, tmp_path: Path) -> None:

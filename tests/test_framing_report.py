@@ -64,3 +64,11 @@ def test_article_partial_orders_actors_by_salience_and_skips_the_name_in_aliases
     assert html.index(">Lira") < html.index(">Tyrannia") and "0.90" in html
     assert "also: Tyrannian regime<" in html and "also: Tyrannia," not in html
     assert "also: Lira" not in html  # nothing to add beyond the name itself
+
+
+def test_article_partial_lists_unclear_roles_apart_from_mere_mentions() -> None:
+    doc = _doc("o1", "Antagonist")
+    doc.framings.append(Framing("lira", "<i>Lira</i>", "", 0.45, uncertain=True))
+    html = _report.environment().get_template("_framing.html").render(doc=doc)
+    assert "Role unclear: &lt;i&gt;Lira&lt;/i&gt;" in html
+    assert "Merely mentioned: Bystander<" in html  # the unsure entity is not "merely mentioned"

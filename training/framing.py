@@ -1,17 +1,22 @@
-"""Train the ``framing`` model (SemEval-2025 Task 10 subtask 1) and cross-validate it.
+"""Train the ``framing`` model (SemEval-2025 Task 10 subtask 1) and score it on the frozen test.
 
-Reads the shared training gold by path (never copied), builds the mention
-features with the same code the stage runs (``narrascope.framing._features``
-on a ``Document`` whose sentences come from ``narrascope.nlp.split_sentences``),
-reports 5-fold cross-validation grouped by document (mentions of one article
-never straddle folds), per language and for English beside the majority
-baseline, runs the ablations, and writes the artefact and ``MODEL_CARD.md``::
+The protocol (issue 15): every language's training documents are split once by
+``_split.frozen_split`` (stratified, ~20% test, seed 2025). The model is fitted on
+the *train* part only; everything it chooses (the side-aware level's inputs, the
+temperature, the abstention threshold) comes from cross-validation inside that
+part (``FramingModel.fit``, folds grouped by article). The *test* part is scored
+once, beside the reference "always the language's majority main role (and its
+most frequent fine role), counted on the train part", on the same gold mentions
+(the official "given mentions" setting). The shipped artefact is then refitted on
+all documents with the same settings::
 
-    OMP_NUM_THREADS=1 .venv/bin/python training/framing.py            # CV + ablation + save
-    OMP_NUM_THREADS=1 .venv/bin/python training/framing.py --quick    # CV of the default only
+    OMP_NUM_THREADS=1 nice -n 10 .venv/bin/python training/framing.py              # score + save
+    OMP_NUM_THREADS=1 nice -n 10 .venv/bin/python training/framing.py --no-save    # score only
+    OMP_NUM_THREADS=1 nice -n 10 .venv/bin/python training/framing.py --ablation   # + variants
 
-Deterministic: the folds come from a seeded ``GroupKFold`` shuffle and the
-solvers (lbfgs) are deterministic.
+Features are built with the same code the stage runs (``narrascope.framing._features``
+on a ``Document`` whose sentences come from ``narrascope.nlp.split_sentences``).
+Deterministic: fixed split and fold seeds, deterministic solvers.
 """
 
 from __future__ import annotations
@@ -27,11 +32,15 @@ from pathlib import Path
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 import joblib
-import numpy as np
-from _folds import grouped_folds
+from _split import SEED, TEST_SIZE, frozen_split
 
 from narrascope.datasets import load_semeval2025
 from narrascope.document import Document
+from narrascope.framing._calibration import (
+    abstention_curve,
+    expected_calibration_error,
+    reliability_table,
+)
 from narrascope.framing._features import mention_features
 from narrascope.framing._model import FramingModel
 from narrascope.nlp import split_sentences
@@ -41,187 +50,335 @@ ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT.parent / "shared" / "data" / "semeval2025-task10"
 OUT = ROOT / "src" / "narrascope" / "framing" / "models"
 LANGS = ("EN", "BG", "HI", "PT", "RU")
+CURVE = (0.0, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
 
 
-def load(
-    langs: tuple[str, ...],
-) -> tuple[list[dict[str, str]], list[tuple[str, list[str]]], list[str], list[str]]:
-    """Feature dicts, labels, document groups and languages of every gold mention."""
-    X: list[dict[str, str]] = []
-    y: list[tuple[str, list[str]]] = []
-    groups: list[str] = []
-    langs_out: list[str] = []
+class Rows:
+    """Gold mentions of all languages with features, labels, article and split side."""
+
+    def __init__(self) -> None:
+        self.X: list[dict[str, str]] = []
+        self.y: list[tuple[str, list[str]]] = []
+        self.lang: list[str] = []
+        self.doc: list[str] = []
+        self.narratives: list[list[str]] = []
+        self.test: list[bool] = []
+
+    def idx(self, test: bool | None = None, lang: str | None = None) -> list[int]:
+        return [
+            i
+            for i in range(len(self.X))
+            if (test is None or self.test[i] == test) and (lang is None or self.lang[i] == lang)
+        ]
+
+
+def load(langs: tuple[str, ...] = LANGS) -> Rows:
+    """Every gold mention; the split is made over *all* documents of a language, as elsewhere."""
+    rows = Rows()
     for lang in langs:
-        for gdoc in load_semeval2025(DATA / "train", lang):
+        docs = list(load_semeval2025(DATA / "train", lang))
+        _, test_ids = frozen_split(docs)
+        held_out = set(test_ids)
+        for gdoc in docs:
             if not gdoc.mentions:
                 continue
             doc = Document(id=gdoc.id, text=gdoc.text, language=lang.lower())
             doc.sentences = split_sentences(gdoc.text, lang.lower())
             for m in gdoc.mentions:
-                X.append(mention_features(doc, m.start, m.end).as_dict())
-                y.append((m.main_role, list(m.fine_roles)))
-                groups.append(gdoc.id)
-                langs_out.append(lang)
-    return X, y, groups, langs_out
+                rows.X.append(mention_features(doc, m.start, m.end).as_dict())
+                rows.y.append((m.main_role, list(m.fine_roles)))
+                rows.lang.append(lang)
+                rows.doc.append(gdoc.id)
+                rows.narratives.append(list(gdoc.narratives))
+                rows.test.append(gdoc.id in held_out)
+    return rows
 
 
-def cross_validate(
-    params: dict, X: list, y: list, groups: list[str], langs: list[str], train_langs: set[str]
-) -> dict[str, dict[str, float]]:
-    """Out-of-fold predictions of every mention (trained on ``train_langs``), per language."""
-    n = len(X)
-    pred: list[tuple[str, list[str]] | None] = [None] * n
-    fold = grouped_folds(groups, 5)
-    for k in range(5):
-        train_idx, test_idx = np.where(fold != k)[0], np.where(fold == k)[0]
-        tr = [i for i in train_idx if langs[i] in train_langs]
-        model = FramingModel(**params).fit([X[i] for i in tr], [y[i] for i in tr])
-        for i, p in zip(test_idx, model.predict_roles([X[i] for i in test_idx]), strict=True):
-            pred[i] = (p.main_role, [f for f, _ in p.fine_roles])
-    out: dict[str, dict[str, float]] = {}
-    for lang in sorted(set(langs)):
-        idx = [i for i in range(n) if langs[i] == lang]
-        out[lang] = score_framing([pred[i] for i in idx], [y[i] for i in idx])  # type: ignore[misc]
-    return out
+def majority(rows: Rows, lang: str) -> tuple[str, str]:
+    """The language's most frequent main role on the train part, and its most frequent fine role."""
+    train = rows.idx(test=False, lang=lang)
+    main = Counter(rows.y[i][0] for i in train).most_common(1)[0][0]
+    fine = Counter(f for i in train if rows.y[i][0] == main for f in rows.y[i][1])
+    return main, fine.most_common(1)[0][0]
 
 
-def majority(y: list, langs: list[str], lang: str) -> dict[str, float]:
-    """Scores of always answering the language's most frequent main role + fine role."""
-    idx = [i for i in range(len(y)) if langs[i] == lang]
-    main = Counter(y[i][0] for i in idx).most_common(1)[0][0]
-    fine = Counter(f for i in idx if y[i][0] == main for f in y[i][1]).most_common(1)[0][0]
-    return score_framing([(main, [fine])] * len(idx), [y[i] for i in idx])
-
-
-ABLATIONS: dict[str, dict[str, float]] = {
-    "- mention name (word + char)": {"mention": 0},
-    "- near context (left, right)": {"left": 0, "right": 0},
-    "- sentence words": {"sentence": 0},
-    "- document words": {"document": 0},
-    "- article side x name": {"side": 0},
-    "- other occurrences of the name": {"entity_context": 0},
-    "- valence lexicon + embeddings (dense)": {"dense": 0},
-}
-
-
-GAP_NOTE = [
-    "## Where this stands",
-    "",
-    "Below the issue's floor (EN main-role accuracy >= 0.82, EMR >= 0.35) and far from the goal",
-    "(0.94 / 0.50): on English the model is 2 points above always answering Antagonist, and",
-    "every feature group moves EN accuracy by less than the fold noise (~±1.5 points); the",
-    "fine-role EMR gain over the baseline (0.10 -> 0.23) is real. The other languages, where the",
-    "classes are more balanced, gain 6-32 points over the majority. What the lexical and",
-    "static-embedding features cannot see is *stance towards this entity in this article*.",
-    "",
-    "Tried on English and measured with the same document-grouped 5-fold CV (experiments, not",
-    "shipped): MiniLM-L6 fine-tuned with entity markers on CPU (fold 0: 0.681, below the",
-    "majority's 0.703); multilingual USE vectors of the sentence, the masked sentence, the",
-    'name and its other mentions + LR (0.703 at best); oracle bounds of a "which side is the',
-    'entity on" approach (side x gold narratives 0.694; side x the gold roles of the other',
-    "entities in the article 0.749) — stance by side cannot reach the floor. The best result is",
-    "the **local-LLM probe** (`PROBE_CARD.md`, backend `narrascope.framing.probe.v1`): main-role",
-    "accuracy 0.808, EMR 0.277, micro F1 0.311 at ~13 s per article; stacking this model's",
-    "probabilities onto it adds nothing (0.80). Closing the rest needs a larger instruction",
-    "model or a GPU fine-tune of an entity-marked multilingual encoder (XLM-R) exported to ONNX.",
-    "",
-    "Run time (bench/framing_speed.py, 40 EN test articles, 1 thread, ~30 NER mentions",
-    "per article): ~60 ms per article added after the nlp stage; model load ~1.7 s.",
-]
-
-
-def _fmt(s: dict[str, float]) -> str:
-    return (
-        f"{s['main_role_accuracy']:.3f} | {s['emr']:.3f} | {s['micro_f1']:.3f} | "
-        f"{int(s['n_mentions'])}"
+def fit(rows: Rows, idx: list[int], params: dict) -> FramingModel:
+    return FramingModel(**params).fit(
+        [rows.X[i] for i in idx], [rows.y[i] for i in idx], [rows.narratives[i] for i in idx]
     )
 
 
-def write_card(path: Path, results: dict, baselines: dict, params: dict, size: int) -> None:
-    """MODEL_CARD.md: data, command, cross-validated scores, ablation."""
-    default = results["default"]
+def score_test(rows: Rows, model: FramingModel) -> dict:
+    """Per language on the frozen test: the model's figures beside the majority's."""
+    test = rows.idx(test=True)
+    preds = dict(zip(test, model.predict_roles([rows.X[i] for i in test]), strict=True))
+    threshold = float(model.abstain_threshold_)
+    out: dict = {"languages": {}, "threshold": threshold}
+    all_conf: list[float] = []
+    all_ok: list[bool] = []
+    for lang in LANGS:
+        idx = rows.idx(test=True, lang=lang)
+        gold = [rows.y[i] for i in idx]
+        pred = [(preds[i].main_role, [f for f, _ in preds[i].fine_roles]) for i in idx]
+        conf = [preds[i].main_probability for i in idx]
+        ok = [p[0] == g[0] for p, g in zip(pred, gold, strict=True)]
+        all_conf += conf
+        all_ok += ok
+        main, fine = majority(rows, lang)
+        base = score_framing([(main, [fine])] * len(idx), gold)
+        (_, coverage, answered), *_ = abstention_curve(conf, ok, [threshold])
+        out["languages"][lang] = {
+            "model": score_framing(pred, gold),
+            "majority": base,
+            "majority_role": main,
+            "ece": expected_calibration_error(conf, ok),
+            "coverage": coverage,
+            "answered_accuracy": answered,
+            "curve": abstention_curve(conf, ok, CURVE),
+        }
+    out["ece"] = expected_calibration_error(all_conf, all_ok)
+    out["curve"] = abstention_curve(all_conf, all_ok, sorted({*CURVE, threshold}))
+    out["reliability"] = [
+        [b.low, b.high, b.confidence, b.accuracy, b.count]
+        for b in reliability_table(all_conf, all_ok)
+    ]
+    return out
+
+
+def print_results(name: str, res: dict) -> None:
+    print(f"== {name} (frozen test, gold mentions; threshold {res['threshold']:.3f})")
+    print("lang  acc  (majority)   EMR (maj)     microF1 (maj)  ECE    coverage answered-acc")
+    for lang, r in res["languages"].items():
+        m, b = r["model"], r["majority"]
+        print(
+            f"{lang}  {m['main_role_accuracy']:.3f} ({b['main_role_accuracy']:.3f})  "
+            f"{m['emr']:.3f} ({b['emr']:.3f})  {m['micro_f1']:.3f} ({b['micro_f1']:.3f})  "
+            f"{r['ece']:.3f}  {r['coverage']:.2f}     {r['answered_accuracy']:.3f}"
+        )
+    print(f"ECE all languages {res['ece']:.3f}; coverage -> accuracy of the answered:")
+    for t, cov, acc in res["curve"]:
+        print(f"  p >= {t:.3f}: coverage {cov:.3f} accuracy {acc:.3f}")
+    sys.stdout.flush()
+
+
+def reliability_svg(bins: list[list[float]], path: Path) -> None:
+    """A small reliability diagram (confidence vs accuracy per bin, bar width ~ count)."""
+    size, pad = 240, 30
+    total = sum(b[4] for b in bins) or 1
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{size + 2 * pad}" '
+        f'height="{size + 2 * pad}" font-family="sans-serif" font-size="10">',
+        f'<rect x="{pad}" y="{pad}" width="{size}" height="{size}" fill="none" stroke="#999"/>',
+        f'<line x1="{pad}" y1="{pad + size}" x2="{pad + size}" y2="{pad}" stroke="#bbb" '
+        'stroke-dasharray="4 3"/>',
+    ]
+    for low, high, _conf, acc, count in bins:
+        x = pad + low * size
+        w = (high - low) * size
+        h = acc * size
+        opacity = 0.25 + 0.75 * count / total
+        parts.append(
+            f'<rect x="{x:.1f}" y="{pad + size - h:.1f}" width="{w - 1:.1f}" height="{h:.1f}" '
+            f'fill="#1f5fbf" fill-opacity="{opacity:.2f}"><title>{low:.1f}-{high:.1f}: '
+            f"accuracy {acc:.2f}, n={count}</title></rect>"
+        )
+    for conf_b in bins:
+        cx, cy = pad + conf_b[2] * size, pad + size - conf_b[3] * size
+        parts.append(f'<circle cx="{cx:.1f}" cy="{cy:.1f}" r="2.5" fill="#b42318"/>')
+    parts += [
+        f'<text x="{pad + size / 2 - 40}" y="{pad + size + 20}">main-role probability</text>',
+        f'<text x="4" y="{pad - 10}">accuracy (frozen test, all languages)</text>',
+        "</svg>",
+    ]
+    path.write_text("\n".join(parts) + "\n", encoding="utf-8")
+
+
+def write_card(path: Path, res: dict, ablations: dict, params: dict, model: FramingModel) -> None:
+    """MODEL_CARD.md: protocol, command, frozen-test figures beside the majority, calibration."""
+    size = (OUT / "framing-v1.joblib").stat().st_size
+    cal = model.calibration_
     lines = [
         "# framing model (`framing-v1.joblib`)",
         "",
         "SemEval-2025 Task 10 subtask 1 (entity framing): main role (Protagonist / Antagonist /",
         "Innocent) and fine roles (22, taxonomy `entity-roles.tsv`) of an entity mention.",
         "",
-        "- **Method**: `FramingModel` — TF-IDF fields (mention words + character n-grams,",
-        "  8 words either side, sentence, whole article, article side x name, windows around",
-        "  the name's other occurrences) + dense features (VADER valence of the context,",
-        "  the bundled model2vec embedding of the context) -> multinomial logistic regression",
-        "  for the main role, one-vs-rest logistic regressions for fine roles restricted to",
-        "  the predicted main role's list (best one + those within",
-        f"  {params.get('fine_threshold', 0.6)}x of it).",
-        f"- **Parameters**: `{json.dumps(params)}`",
+        "- **Method**: `FramingModel`, two levels. *Lexical*: TF-IDF fields (mention words +",
+        "  character n-grams, 8 words either side, sentence, whole article, article side x name,",
+        "  windows around the name's other occurrences) + dense features (VADER valence of the",
+        "  context, the bundled model2vec embedding) -> multinomial logistic regression for the",
+        "  main role, one-vs-rest logistic regressions for the fine roles. *Side-aware*: a",
+        "  logistic regression over the lexical level's out-of-fold log-probabilities and",
+        "  smoothed per-language role priors of the entity's name, alone and crossed with the",
+        "  article's side (the coarse narrative a document-level model finds it pushing).",
+        "  Main-role probabilities are calibrated by one temperature fitted on out-of-fold",
+        "  predictions; fine roles are shown as their one-vs-rest probabilities (best one, and",
+        f"  any other within {params.get('fine_threshold', 1.0)}x of it, of the main role's list).",
+        f"- **Parameters**: `{json.dumps(params)}` (defaults of `FramingModel` otherwise)",
         "- **Training data**: `../shared/data/semeval2025-task10/train`, subtask-1 gold of",
-        "  BG, EN, HI, PT, RU (all mentions of all languages, one model).",
+        "  BG, EN, HI, PT, RU (all languages, one model).",
         "- **Command**: `OMP_NUM_THREADS=1 .venv/bin/python training/framing.py`",
         f"- **Size**: {size / 1e6:.1f} MB (joblib, compressed).",
         "",
-        "## 5-fold CV (grouped by document, seed 13), official 'given mentions' setting",
+        "## Protocol",
         "",
-        "| language | main-role acc | EMR | micro F1 | mentions | majority acc | majority EMR |",
-        "|---|---|---|---|---|---|---|",
+        f"`training/_split.py`: per language a frozen test split of {TEST_SIZE:.0%} of the",
+        f"documents (stratified by topic and first narrative, seed {SEED}). The model is fitted",
+        "on the train part; its choices (side-aware inputs, temperature, abstention threshold)",
+        "come from 5-fold cross-validation grouped by article *inside* that part. The test part",
+        "is scored once, on the gold mentions (official 'given mentions' setting), beside the",
+        "majority reference: the language's most frequent main role on the train part (with",
+        "its most frequent fine role). The shipped artefact is then refitted on all documents.",
+        "",
+        "## Frozen test (gold mentions)",
+        "",
+        "| language | main-role acc | majority acc | EMR | majority EMR | micro F1 "
+        "| majority F1 | ECE | coverage | acc. of answered | mentions |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
-    for lang, s in default.items():
-        b = baselines[lang]
-        lines.append(f"| {lang} | {_fmt(s)} | {b['main_role_accuracy']:.3f} | {b['emr']:.3f} |")
+    for lang, r in res["languages"].items():
+        m, b = r["model"], r["majority"]
+        lines.append(
+            f"| {lang} | {m['main_role_accuracy']:.3f} | {b['main_role_accuracy']:.3f} "
+            f"({r['majority_role']}) | {m['emr']:.3f} | {b['emr']:.3f} | {m['micro_f1']:.3f} "
+            f"| {b['micro_f1']:.3f} | {r['ece']:.3f} | {r['coverage']:.2f} "
+            f"| {r['answered_accuracy']:.3f} | {int(m['n_mentions'])} |"
+        )
     lines += [
         "",
-        "Majority: always the language's most frequent main role and its most frequent fine role.",
+        "ECE: 10 equal-width bins of the predicted main role's probability. Coverage: share of",
+        "mentions whose calibrated probability reaches the abstention threshold "
+        f"{res['threshold']:.3f}, chosen",
+        f"on the train part's out-of-fold predictions for precision >= {model.precision}",
+        f"(answering at least {model.min_coverage:.0%}). The shipped model, refitted on all",
+        f"documents, chose {cal['threshold']:.3f} the same way (out-of-fold coverage "
+        f"{cal['oof_coverage']:.2f} at precision",
+        f"{cal['oof_precision']:.3f}; temperature {cal['temperature']:.2f}, out-of-fold ECE "
+        f"{cal['oof_ece_raw']:.3f} before and {cal['oof_ece']:.3f} after it).",
+        "The stage applies the threshold to an entity's averaged probability: below it the",
+        'entity gets no role and `Framing.uncertain` is set ("role unclear" in the report).',
         "",
-        "## Ablation (EN figures of the same CV; each '-' row removes one feature group",
-        "and, to keep the run short, trains on EN only: compare it with 'trained on EN only')",
+        "### Abstention curve (frozen test, all languages)",
         "",
-        "| variant | EN main-role acc | EN EMR | EN micro F1 | n |",
-        "|---|---|---|---|---|",
+        "| answer when p >= | coverage | accuracy of the answered |",
+        "|---|---|---|",
     ]
-    for name, res in results.items():
-        en = res["EN"]
-        lines.append(f"| {name} | {_fmt(en)} |")
+    lines += [f"| {t:.3f} | {cov:.3f} | {acc:.3f} |" for t, cov, acc in res["curve"]]
+    lines += [
+        "",
+        "### Reliability diagram (frozen test, all languages; `reliability.svg`)",
+        "",
+        "| probability bin | mean probability | accuracy | mentions |",
+        "|---|---|---|---|",
+    ]
+    lines += [
+        f"| {lo:.1f}-{hi:.1f} | {c:.3f} | {a:.3f} | {n} |" for lo, hi, c, a, n in res["reliability"]
+    ]
+    if ablations:
+        lines += [
+            "",
+            "## Variants (same protocol: fitted on the train part, scored once on the test)",
+            "",
+            "| variant | " + " | ".join(f"{lang} acc" for lang in LANGS) + " | EN EMR | ECE |",
+            "|---|" + "---|" * (len(LANGS) + 2),
+        ]
+        for name, r in ablations.items():
+            accs = " | ".join(
+                f"{r['languages'][lang]['model']['main_role_accuracy']:.3f}" for lang in LANGS
+            )
+            en_emr = r["languages"]["EN"]["model"]["emr"]
+            lines.append(f"| {name} | {accs} | {en_emr:.3f} | {r['ece']:.3f} |")
     lines += ["", *GAP_NOTE]
-    path.write_text("\n".join(lines), encoding="utf-8")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+GAP_NOTE = [
+    "## How the configuration was chosen (inner CV on the train part only)",
+    "",
+    "Out-of-fold main-role accuracy on the train part (5 folds grouped by article; the",
+    "lexical level's inputs out-of-fold too, at C 4 before C was chosen). Development runs,",
+    "reproduced by the variants above where they were kept:",
+    "",
+    "| side-aware level | EN | BG | HI | PT | RU | mean |",
+    "|---|---|---|---|---|---|---|",
+    "| majority role | 0.677 | 0.665 | 0.451 | 0.482 | 0.560 | 0.567 |",
+    "| LR on lexical log-probabilities only | 0.694 | 0.733 | 0.667 | 0.765 | 0.770 | 0.726 |",
+    "| same, HistGradientBoosting | 0.690 | 0.721 | 0.660 | 0.755 | 0.769 | 0.719 |",
+    "| **LR + name priors, alone and x article side (shipped, C 0.1)** "
+    "| 0.698 | 0.735 | 0.677 | 0.782 | 0.783 | **0.735** |",
+    "| same, HistGradientBoosting | 0.681 | 0.729 | 0.669 | 0.773 | 0.770 | 0.724 |",
+    "| + narrative probabilities of the article | 0.690 | 0.735 | 0.673 | 0.775 | 0.770 | 0.729 |",
+    "| + name prior x narrative probabilities | 0.696 | 0.739 | 0.676 | 0.781 | 0.786 | 0.736 |",
+    "| + valence, language, position | 0.675 | 0.727 | 0.673 | 0.770 | 0.774 | 0.724 |",
+    "| name priors without the article side | 0.696 | 0.737 | 0.678 | 0.770 | 0.786 | 0.733 |",
+    "",
+    "Ties within 0.002 went to the simpler model. The lexical level's C (1, 4, 16: mean",
+    "0.734 / 0.728 / 0.726 for the lexical level alone) and the fine-role rule (only the best",
+    "fine role: the best exact match in every language) were chosen the same way.",
+    "",
+    "## Where this stands",
+    "",
+    "Below the issue's floors in English (main-role accuracy >= majority + 0.05, EMR >= 0.30),",
+    "where about three mentions in four are Antagonists, and far from the goal (EN main-role",
+    "accuracy ~0.94). Crossing the name with the article's side moves inner-CV accuracy by",
+    "less than a point: a name's role flips with the outlet's side, but the TF-IDF side",
+    "model's guess of that side is too coarse to flip it reliably. Boosted trees",
+    "(HistGradientBoosting) over the same inputs were 1-2 points *below* the logistic",
+    "regression. The **local-LLM probe** (`PROBE_CARD.md`) was the more accurate English",
+    "backend in cross-validation (not re-measured on the frozen split). On the test, the",
+    "lexical level alone scored higher in EN and BG and lower in HI, PT and RU (variants",
+    "above): with 122-147 test mentions in EN and BG, one mention is 0.7-0.8 points, and",
+    "the choice was made on the inner CV, never on the test.",
+    "",
+    "Run time: the old and this artefact alternated in one process on the same 40 English",
+    "test articles after the nlp stage (`FramingStage.pipe`, best of 4 rounds, 2 cores under",
+    "a load average of ~15): 232 ms per article before, 187 ms now, so no slower; the",
+    "side-aware level adds 22 dot products per article and a dictionary look-up per mention.",
+    "`bench/framing_speed.py` measures it on a quiet machine.",
+]
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--quick", action="store_true", help="cross-validate the default only")
-    ap.add_argument("--no-save", action="store_true")
-    ap.add_argument("--no-ablation", action="store_true")
+    ap.add_argument("--no-save", action="store_true", help="score on the frozen test only")
+    ap.add_argument("--ablation", action="store_true", help="also score the variants")
     ap.add_argument("--params", default="{}", help="JSON overrides of FramingModel parameters")
-    ap.add_argument("--train-langs", default=",".join(LANGS))
     args = ap.parse_args()
     started = time.time()
-    X, y, groups, langs = load(LANGS)
-    print(f"loaded {len(X)} mentions in {time.time() - started:.0f}s", file=sys.stderr)
+    rows = load()
+    print(f"loaded {len(rows.X)} mentions in {time.time() - started:.0f}s", file=sys.stderr)
     params = json.loads(args.params)
-    train_langs = set(args.train_langs.split(","))
-    results = {"default": cross_validate(params, X, y, groups, langs, train_langs)}
-    print(json.dumps(results, indent=1), flush=True)
-    baselines = {lang: majority(y, langs, lang) for lang in sorted(set(langs))}
-    print(json.dumps({"majority": baselines}), flush=True)
-    if args.quick:
-        return
-    if not args.no_ablation:
-        results["trained on EN only"] = cross_validate(params, X, y, groups, langs, {"EN"})
-        for name, weights in ABLATIONS.items():
-            p = dict(params, field_weights={**params.get("field_weights", {}), **weights})
-            # ablations train on EN only (5x faster); compare with "trained on EN only"
-            results[name] = cross_validate(p, X, y, groups, langs, {"EN"})
-            print(name, json.dumps(results[name]["EN"]), flush=True)
+    train = rows.idx(test=False)
+    model = fit(rows, train, params)
+    res = score_test(rows, model)
+    print_results("default", res)
+    print(f"inner-CV calibration: {json.dumps(model.calibration_)}", flush=True)
+    ablations: dict = {}
+    if args.ablation:
+        for name, extra in (
+            ("lexical level only (calibrated)", {"stack": False}),
+            ("side-aware level without the article side", {"side": False}),
+        ):
+            ablations[name] = score_test(rows, fit(rows, train, {**params, **extra}))
+            print_results(name, ablations[name])
+        ablations = {"default": res, **ablations}
     if args.no_save:
         return
-    keep = [i for i in range(len(X)) if langs[i] in train_langs]
-    model = FramingModel(**params).fit([X[i] for i in keep], [y[i] for i in keep])
+    final = fit(rows, list(range(len(rows.X))), params)
     OUT.mkdir(parents=True, exist_ok=True)
     path = OUT / "framing-v1.joblib"
-    joblib.dump(model, path, compress=3)
-    (OUT / "cv_results.json").write_text(
-        json.dumps({"results": results, "majority": baselines, "params": params}, indent=1),
+    joblib.dump(final, path, compress=3)
+    (OUT / "cv_results.json").unlink(missing_ok=True)  # superseded by the frozen-test figures
+    (OUT / "heldout_results.json").write_text(
+        json.dumps(
+            {"frozen_test": res, "variants": ablations, "params": params,
+             "final_calibration": final.calibration_},
+            indent=1,
+        ),
         encoding="utf-8",
-    )
-    write_card(OUT / "MODEL_CARD.md", results, baselines, params, path.stat().st_size)
+    )  # fmt: skip
+    reliability_svg(res["reliability"], OUT / "reliability.svg")
+    write_card(OUT / "MODEL_CARD.md", res, ablations, params, final)
     print(f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB) in {time.time() - started:.0f}s")
 
 

@@ -138,11 +138,16 @@ class RoleScore:
 class Framing:
     """The role one entity plays in one article (output of ``framing``).
 
-    ``main_role`` is empty when the entity is merely mentioned.
+    ``main_role`` is empty when the entity is merely mentioned, or when the
+    model is unsure of its role: then ``uncertain`` is true and
+    ``main_probability`` holds the (too low) probability of its likeliest role,
+    so "no role" never stands in for a guess nobody should act on.
     ``mention`` is the index of the mention the prediction belongs to, or -1
     for the per-entity (aggregated) prediction. ``salience`` is the probability
     that the article casts the entity in a role at all (aggregated framings of
     languages with a salience model; 0 otherwise), so readers can rank actors.
+    ``fine_roles`` carry the model's own probability of each role (one-vs-rest:
+    they need not sum to 1).
     """
 
     entity: str
@@ -153,6 +158,7 @@ class Framing:
     evidence: list[Evidence] = field(default_factory=list)
     mention: int = -1
     salience: float = 0.0
+    uncertain: bool = False
 
 
 @dataclass(slots=True)

@@ -357,7 +357,7 @@ class ProbeFramingStage(FramingStage):
     """
 
     default_path: ClassVar[Path] = PROBE_PATH
-    version_base: ClassVar[str] = "probe-1"
+    version_base: ClassVar[str] = "probe-2"
 
     def __init__(
         self,
@@ -394,6 +394,9 @@ class ProbeFramingStage(FramingStage):
         self.lexical: FramingModel | None = (
             load_model(MODEL_PATH) if getattr(self.head, "lexical_weight", 0.0) > 0 else None
         )
+
+    def _scorer(self) -> object:
+        return self.head
 
     def _version_params(self) -> dict[str, object]:
         """The lexical artefact's identity, when its scores are blended in."""

@@ -12,10 +12,12 @@ should not outvote five; the evidence is the sentences whose mentions most
 support the chosen role. An entity is *merely mentioned* (empty main role) when
 it is not an actor (weapons, events, buildings), when the language's salience
 model (:mod:`narrascope.framing._salience`) finds it unlikely that the article
-casts it in a role at all, or when its main role is less likely than
-``min_probability``: the gold annotates only the actors a story is about. A
-language without a salience model falls back to a rule (two mentions, or one in
-the title or lead).
+casts it in a role at all: the gold annotates only the actors a story is about.
+A language without a salience model falls back to a rule (two mentions, or one
+in the title or lead). An entity the article does cast but whose calibrated role
+probability stays below ``min_probability`` (by default the model's threshold,
+chosen for precision on the training part) gets no role either and is marked
+``uncertain``: a wrong "villain" is worse than an honest "unclear".
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ import numpy as np
 from narrascope.artefacts import artefact_version, load_artefact, require_artefact
 from narrascope.document import Document, Evidence, Framing, RoleScore
 from narrascope.framing._features import mention_features
-from narrascope.framing._model import FINE_ROLES, FramingModel, RolePrediction
+from narrascope.framing._model import FINE_ROLES, FramingModel, RolePrediction, select_fine
 from narrascope.framing._salience import (
     SALIENCE_PATH,
     SalienceModel,
@@ -53,6 +55,13 @@ def load_model(path: Path = MODEL_PATH) -> FramingModel:
     return load_artefact(path, FramingModel, "framing")
 
 
+def _fine_score(pred: RolePrediction, role: str) -> float:
+    """A mention's score of ``role``; predictions without ``fine_scores`` list kept roles only."""
+    if pred.fine_scores:
+        return pred.fine_scores.get(role, 0.0)
+    return dict(pred.fine_roles).get(role, 0.0)
+
+
 @dataclass(slots=True)
 class MentionScores:
     """The model's output for the mentions of one document (index into ``doc.mentions``)."""
@@ -68,8 +77,10 @@ class FramingStage(BaseStage):
     Parameters
     ----------
     model_path : the joblib artefact (default: the bundled model).
-    min_probability : aggregated main-role probability below which an entity
-        is reported as merely mentioned.
+    min_probability : aggregated (calibrated) main-role probability below which
+        the entity gets no role and is marked ``uncertain``; None keeps the
+        model's own abstention threshold (chosen on the training part for
+        precision, ``MODEL_CARD.md``), 0 never abstains.
     min_mentions : with ``salience`` off (or no model for the language), entities
         with fewer mentions, none in the title or lead, are merely mentioned.
     per_mention : also write one Framing per mention of role-bearing entities.
@@ -88,12 +99,12 @@ class FramingStage(BaseStage):
 
     #: the artefact used when no path is given, and the code part of the version
     default_path: ClassVar[Path] = MODEL_PATH
-    version_base: ClassVar[str] = "1"
+    version_base: ClassVar[str] = "2"
 
     def __init__(
         self,
         model_path: Path | str | None = None,
-        min_probability: float = 0.0,
+        min_probability: float | None = None,
         min_mentions: int = 2,
         per_mention: bool = True,
         max_evidence: int = 3,
@@ -114,6 +125,13 @@ class FramingStage(BaseStage):
         if salience:
             require_artefact(self.salience_path, "salience")
         self._load(self.model_path)
+        scorer = self._scorer()
+        self._fine_threshold = float(getattr(scorer, "fine_threshold", 0.9))
+        self._min_probability = (
+            float(getattr(scorer, "abstain_threshold_", 0.0))
+            if min_probability is None
+            else float(min_probability)
+        )
         # the stored results are stale whenever the artefact or a setting changes
         self.version = artefact_version(
             self.version_base,
@@ -144,6 +162,10 @@ class FramingStage(BaseStage):
         if self._salience is None:
             self._salience = load_salience(self.salience_path)
         return self._salience
+
+    def _scorer(self) -> object:
+        """The fitted model whose thresholds (fine roles, abstention) the stage applies."""
+        return self.model
 
     def _version_params(self) -> dict[str, object]:
         """Further inputs of the results (other artefacts) that must change the version."""
@@ -227,19 +249,16 @@ class FramingStage(BaseStage):
         dist = np.mean([[p.main_distribution[r] for r in mains] for p in preds], axis=0)
         k = int(np.argmax(dist))
         main, prob = mains[k], float(dist[k])
-        if prob < self.min_probability:
-            return Framing(entity_id, name, "", prob, salience=score)
-        fine_sum: dict[str, float] = dict.fromkeys(FINE_ROLES[main], 0.0)
+        if prob < self._min_probability:
+            return Framing(entity_id, name, "", prob, salience=score, uncertain=True)
         agreeing = [p for p in preds if p.main_role == main] or preds
-        for p in agreeing:
-            for role, pr in p.fine_roles:
-                if role in fine_sum:
-                    fine_sum[role] += pr
-        total = sum(fine_sum.values()) or 1.0
-        fines = sorted(
-            (RoleScore(r, v / total) for r, v in fine_sum.items() if v > 0),
-            key=lambda rs: -rs.probability,
-        ) or [RoleScore(FINE_ROLES[main][0], 0.0)]
+        roles = FINE_ROLES[main]
+        # the mean one-vs-rest probability of each fine role over the mentions that
+        # agree on the main role: an average of probabilities, never renormalised
+        mean = np.array(
+            [np.mean([_fine_score(p, r) for p in agreeing]) for r in roles], dtype=np.float64
+        )
+        fines = [RoleScore(r, pr) for r, pr in select_fine(roles, mean, self._fine_threshold)]
         evidence = self._evidence(doc, own, by_mention, main)
         return Framing(entity_id, name, main, prob, fines, evidence, salience=score)
 

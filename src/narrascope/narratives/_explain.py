@@ -58,7 +58,9 @@ _BLAME_WORDS = (
 def _roles(doc: Document, result: NarrativeResult) -> tuple[list[str], list[str], list[str]]:
     """Names cast as antagonists, as protagonists, and merely central (``blamed, praised, named``).
 
-    From the ``framing`` stage when it ran first (article-level framings);
+    From the ``framing`` stage when it ran first (article-level framings with a
+    role: an entity whose role the model was unsure of has none and is never
+    named as blamed or praised, nor guessed from the narrative instead);
     otherwise the actors named in the dominant narrative's evidence sentences,
     counted as praised or blamed by the narrative's polarity (praise narratives
     praise, discrediting/blaming ones blame, fear and speculation narratives
@@ -73,7 +75,7 @@ def _roles(doc: Document, result: NarrativeResult) -> tuple[list[str], list[str]
             blamed.append(fr.name)
         elif fr.main_role == "Protagonist" and fr.name not in praised:
             praised.append(fr.name)
-    if blamed or praised or not doc.mentions:
+    if blamed or praised or not doc.mentions or doc.framings:
         return blamed[:3], praised[:2], []
     sentences = {
         ev.sentence
