@@ -29,6 +29,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from narrascope.document import Document
 from narrascope.errors import StoreError
+from narrascope.store._clean import storable
 from narrascope.store._migrations import MIGRATIONS
 
 __all__ = ["ArticleRow", "Database", "quote", "to_url"]
@@ -178,7 +179,7 @@ class Database:
                             "a": doc.id,
                             "s": stage,
                             "v": doc.stage_versions[stage],
-                            "d": json.dumps(payload, ensure_ascii=False),
+                            "d": storable(json.dumps(payload, ensure_ascii=False)),
                             "t": now,
                         },
                     )
@@ -188,7 +189,7 @@ class Database:
                         {
                             "a": doc.id,
                             "e": ent.id,
-                            "n": ent.name,
+                            "n": storable(ent.name),
                             "l": ent.label,
                             "m": len(ent.mentions),
                         }
@@ -222,6 +223,8 @@ class Database:
             "minhash": signature,
             "now": now,
         }
+        # NUL and lone surrogates are refused by PostgreSQL or by UTF-8 itself (same length)
+        params = {k: storable(v) if isinstance(v, str) else v for k, v in params.items()}
         exists = conn.execute(text("SELECT 1 FROM articles WHERE id = :id"), {"id": doc.id}).first()
         conn.execute(
             text(
@@ -247,7 +250,7 @@ class Database:
                 )
             conn.execute(
                 text("INSERT INTO articles_fts (article_id, title, text) VALUES (:id, :t, :x)"),
-                {"id": doc.id, "t": doc.title, "x": doc.text},
+                {"id": doc.id, "t": params["title"], "x": params["text"]},
             )
 
     def _promote_copy(self, conn: Connection, article_id: str, now: str) -> bool:
