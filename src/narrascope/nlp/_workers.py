@@ -120,13 +120,14 @@ def merge_parsed(parts: list[Parsed], offsets: list[int]) -> Parsed:
     return Parsed(np.concatenate(sents), np.concatenate(tokens), ents)
 
 
-def chunk_spans(text: str, limit: int = CHUNK_CHARS) -> list[tuple[int, int]]:
+def chunk_spans(text: str, limit: int | None = None) -> list[tuple[int, int]]:
     """Cut ``text`` into consecutive ``(start, end)`` pieces of at most ``limit`` characters.
 
     A piece ends after the last line break in its second half, else after the last
     space there, else (one giant word) at ``limit``: sentences are split at line
     breaks anyway, so cutting there changes nothing but spaCy's memory.
     """
+    limit = limit or CHUNK_CHARS
     spans: list[tuple[int, int]] = []
     start, n = 0, len(text)
     while n - start > limit:

@@ -17,7 +17,7 @@ from typing import Any
 
 from narrascope.document import Document
 
-__all__ = ["REPLACEMENT", "clean_document", "storable", "unstorable_count"]
+__all__ = ["REPLACEMENT", "clean_document", "clean_value", "storable", "unstorable_count"]
 
 #: what an unstorable character becomes (one character for one: offsets stay right)
 REPLACEMENT = "\ufffd"
@@ -33,13 +33,14 @@ def unstorable_count(value: str) -> int:
     return len(_UNSTORABLE.findall(value))
 
 
-def _clean(value: Any) -> Any:
+def clean_value(value: Any) -> Any:
+    """``value`` with :func:`storable` applied to every string in it (dicts, lists, tuples)."""
     if isinstance(value, str):
         return storable(value)
     if isinstance(value, dict):
-        return {_clean(k): _clean(v) for k, v in value.items()}
+        return {clean_value(k): clean_value(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return type(value)(_clean(v) for v in value)
+        return type(value)(clean_value(v) for v in value)
     return value
 
 
@@ -57,6 +58,6 @@ def clean_document(doc: Document) -> int:
         value = getattr(doc, name)
         if isinstance(value, str):
             setattr(doc, name, storable(value))
-    doc.authors = _clean(doc.authors)
-    doc.meta = _clean(doc.meta)
+    doc.authors = clean_value(doc.authors)
+    doc.meta = clean_value(doc.meta)
     return replaced

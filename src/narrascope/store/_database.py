@@ -29,7 +29,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from narrascope.document import Document
 from narrascope.errors import StoreError
-from narrascope.store._clean import storable
+from narrascope.store._clean import clean_value, storable
 from narrascope.store._migrations import MIGRATIONS
 
 __all__ = ["ArticleRow", "Database", "quote", "to_url"]
@@ -179,7 +179,7 @@ class Database:
                             "a": doc.id,
                             "s": stage,
                             "v": doc.stage_versions[stage],
-                            "d": storable(json.dumps(payload, ensure_ascii=False)),
+                            "d": json.dumps(clean_value(payload), ensure_ascii=False),
                             "t": now,
                         },
                     )
