@@ -9,6 +9,8 @@ processes from /proc (Linux) every 0.2 s::
 
     python bench/long_article.py --chars 4900000 --stages nlp
     python bench/long_article.py --chars 1000000
+    python bench/long_article.py --ner-only --chars 500000 --chunk 0   # whole, as before
+    python bench/long_article.py --ner-only --chars 500000              # in pieces
 
 Figures are quoted in README/issues, never asserted in tests.
 """
@@ -65,12 +67,45 @@ def _tree(root: int) -> list[int]:
     return out
 
 
+def ner_only(chars: int, chunk: int) -> None:
+    """The ``nlp`` stage alone, in this process: CPU seconds and peak RSS (no load noise from
+    other processes in the CPU figure). ``--chunk 0`` parses the text whole, as before."""
+    import resource
+
+    from narrascope.document import Document
+    from narrascope.nlp import NlpStage, _workers, load_spacy
+
+    text = article(chars)
+    load_spacy("en")
+    if chunk == 0:
+        _workers.CHUNK_CHARS = len(text) + 1  # one piece: the old behaviour
+    else:
+        _workers.CHUNK_CHARS = chunk
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    cpu = time.process_time()
+    wall = time.perf_counter()
+    doc = next(NlpStage(n_process=1).pipe([Document(id="x", text=text, language="en")]))
+    cpu = time.process_time() - cpu
+    wall = time.perf_counter() - wall
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    print(
+        f"ner-only {len(text):,} chars, chunk {chunk or 'whole'}: {cpu:.1f} CPU s "
+        f"({wall:.1f} s wall), peak RSS {peak / 1024:.0f} MB (after loading {before / 1024:.0f} "
+        f"MB), {len(doc.sentences):,} sentences, {len(doc.mentions):,} mentions"
+    )
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--chars", type=int, default=4_900_000)
     ap.add_argument("--stages", default=None, help="comma-separated stages (default: all)")
     ap.add_argument("--max-mb", type=float, default=10.0)
+    ap.add_argument("--ner-only", action="store_true", help="the nlp stage in this process")
+    ap.add_argument("--chunk", type=int, default=50_000, help="with --ner-only; 0: whole text")
     args = ap.parse_args()
+    if args.ner_only:
+        ner_only(args.chars, args.chunk)
+        return
     with tempfile.TemporaryDirectory(prefix="narrascope-long-") as tmp:
         path = Path(tmp) / "long.txt"
         text = article(args.chars)

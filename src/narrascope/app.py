@@ -261,7 +261,7 @@ class Narrascope:
             for docs in _closing_batches(sub.pipe(loaded, batch_size=batch), batch):
                 done = self._save(docs, {n: assigns[n] for n in sub.names}, None, run_id, summary)
                 summary.analysed += done
-                summary.rerun.update({n: done for n in todo})
+                summary.rerun.update({n: done for n in todo if done})
                 if progress:
                     progress("analyse", len(docs), total)
         summary.seconds_analyse = time.perf_counter() - t0

@@ -177,21 +177,36 @@ def text_batches(texts: Iterable[str], size: int, budget: int) -> Iterator[list[
 
 # ------------------------------------------------------------------ the workers
 def _die_with_parent(parent_pid: int) -> None:
-    """Make this process exit when ``parent_pid`` (its parent) is gone."""
+    """Make this process exit when its parent, the main process ``parent_pid``, is gone.
+
+    Under the ``forkserver`` start method the parent is the fork server, which exits
+    with the main process: the worker then follows the fork server.
+    """
     if sys.platform.startswith("linux"):
         with contextlib.suppress(OSError, AttributeError):
             libc = ctypes.CDLL(None, use_errno=True)
             libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-    if os.getppid() != parent_pid:  # the parent died before the line above ran
+    parent = os.getppid()
+    if parent != parent_pid and not _alive(parent_pid):  # died before the prctl above
         os._exit(1)
 
     def watch() -> None:
         while True:
             time.sleep(PARENT_POLL_S)
-            if os.getppid() != parent_pid:
+            if os.getppid() != parent:  # re-parented: the parent is gone
                 os._exit(1)
 
     threading.Thread(target=watch, name="narrascope-parent-watch", daemon=True).start()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _worker_main(
