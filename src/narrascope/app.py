@@ -17,15 +17,19 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError, StatementError
+
 from narrascope.config import Config
 from narrascope.document import Document, as_copy
+from narrascope.errors import StoreError
 from narrascope.pipeline import Pipeline, minibatch
 from narrascope.store import Database, to_url
+from narrascope.store._clean import clean_document, storable
 
 __all__ = ["AnalyzeSummary", "Narrascope", "ProgressHook"]
 
@@ -118,7 +122,72 @@ class Narrascope:
         documents: Iterable[Document | Any] | None = None,
     ) -> AnalyzeSummary:
         """Ingest ``inputs`` (or take ``documents``, already ingested: the Python API's
-        texts), triage them against the store, analyse what is new and store it."""
+        texts), triage them against the store, analyse what is new and store it.
+
+        A database that fails (disk full, locked, connection lost) stops the run with a
+        :class:`StoreError` that says why; the stages' worker processes are stopped
+        first, and every batch stored before the failure is kept.
+        """
+        try:
+            return self._analyze(
+                inputs,
+                options=options,
+                stdin=stdin,
+                progress=progress,
+                command=command,
+                documents=documents,
+            )
+        except SQLAlchemyError as exc:
+            raise StoreError(
+                f"{self._db_name()}: {_db_reason(exc)}; the run stopped "
+                "(every batch stored before this is kept)"
+            ) from exc
+
+    def _db_name(self) -> str:
+        return self.db.engine.url.render_as_string(hide_password=True)
+
+    def _save(
+        self,
+        docs: list[Document],
+        stages: dict[str, tuple[str, ...]],
+        signatures: dict[str, bytes] | None,
+        run_id: int,
+        summary: AnalyzeSummary,
+    ) -> int:
+        """Store one analysed batch; returns how many articles were stored.
+
+        When the database refuses the batch for what is *in* it (a value it cannot
+        hold), the articles are stored one by one and each refused one is rejected
+        with the reason, so one bad article never stops the run. A database that
+        fails as such (disk full, locked) raises: nothing else could be stored either.
+        """
+        try:
+            self.db.save_documents(docs, stages, signatures)
+            return len(docs)
+        except SQLAlchemyError as exc:
+            if _fatal(exc):
+                raise
+            if len(docs) > 1:
+                stored = 0
+                for doc in docs:
+                    stored += self._save([doc], stages, signatures, run_id, summary)
+                return stored
+            reason = f"cannot be stored: {_db_reason(exc)}"
+            source = storable(docs[0].source or docs[0].id)
+            summary.rejected.append((source, reason))
+            self.db.add_reject(run_id, source, reason)
+            return 0
+
+    def _analyze(
+        self,
+        inputs: Sequence[str],
+        *,
+        options: Any = None,
+        stdin: TextIO | None = None,
+        progress: ProgressHook | None = None,
+        command: str = "analyze",
+        documents: Iterable[Document | Any] | None = None,
+    ) -> AnalyzeSummary:
         from narrascope.ingest import IngestOptions, NearDuplicateIndex, Rejected, iter_inputs
 
         summary = AnalyzeSummary()
@@ -145,13 +214,21 @@ class Narrascope:
             if progress:
                 progress("ingest", 1, None)
             if isinstance(item, Rejected):
-                summary.rejected.append((item.source, item.reason))
-                self.db.add_reject(run_id, item.source, item.reason)
+                source, reason = storable(item.source), storable(item.reason)
+                summary.rejected.append((source, reason))
+                self.db.add_reject(run_id, source, reason)
                 continue
             summary.ingested += 1
             doc = item
             if not doc.outlet:
                 summary.unknown_outlet += 1
+            # before any stage runs, so every offset and quote is computed on the stored text
+            replaced = clean_document(doc)
+            if replaced:
+                doc.notes.append(
+                    f"{replaced} NUL or unpaired-surrogate character(s) in the text were "
+                    "replaced by U+FFFD (no database can store them)"
+                )
             owner = source_of.get(doc.id) or first_source.get(doc.id)
             if owner and doc.source and not _same_origin(doc, owner):
                 # the same article under another name (syndication, a re-saved file): kept
@@ -203,9 +280,8 @@ class Narrascope:
         # busy), stored batch by batch as documents come out of it
         # (not even started without documents: a stage may load its model as it starts)
         stream = pipeline.pipe(fresh, batch_size=batch) if fresh else iter(())
-        for docs in minibatch(stream, batch):
-            self.db.save_documents(docs, assigns, signatures)
-            summary.analysed += len(docs)
+        for docs in _closing_batches(stream, batch):
+            summary.analysed += self._save(docs, assigns, signatures, run_id, summary)
             if progress:
                 progress("analyse", len(docs), total)
         by_todo: dict[tuple[str, ...], list[Document]] = {}
@@ -214,10 +290,10 @@ class Narrascope:
         for todo, docs_in in by_todo.items():
             sub = pipeline.subset(todo)
             loaded = self.db.load_documents([d.id for d in docs_in])
-            for docs in minibatch(sub.pipe(loaded, batch_size=batch), batch):
-                self.db.save_documents(docs, {n: assigns[n] for n in sub.names})
-                summary.analysed += len(docs)
-                summary.rerun.update({n: len(docs) for n in todo})
+            for docs in _closing_batches(sub.pipe(loaded, batch_size=batch), batch):
+                done = self._save(docs, {n: assigns[n] for n in sub.names}, None, run_id, summary)
+                summary.analysed += done
+                summary.rerun.update({n: done for n in todo if done})
                 if progress:
                     progress("analyse", len(docs), total)
         summary.seconds_analyse = time.perf_counter() - t0
@@ -266,6 +342,39 @@ def _new_sqlite_file(db: str | Path) -> Path | None:
         return None
     path = Path(url[len("sqlite:///") :])
     return None if path.exists() or str(path) in ("", ":memory:") else path
+
+
+def _closing_batches(stream: Iterator[Document], size: int) -> Iterator[list[Document]]:
+    """``minibatch(stream, size)`` that closes ``stream`` however the loop over it ends.
+
+    An exception in the loop body (a failed write) would otherwise leave the pipeline
+    suspended, its NER worker processes blocked on a pipe nobody reads, and the
+    process waiting for them at exit: the silent deadlock of issue 21.
+    """
+    try:
+        yield from minibatch(stream, size)
+    finally:
+        close = getattr(stream, "close", None)
+        if close is not None:
+            close()
+
+
+def _fatal(exc: SQLAlchemyError) -> bool:
+    """Whether ``exc`` is the database failing (disk full, locked, gone) rather than one
+    value it refuses: the DB-API's OperationalError and InterfaceError, or a lost link."""
+    if isinstance(exc, DBAPIError):
+        if exc.connection_invalidated:
+            return True
+        names = {cls.__name__ for cls in type(exc.orig).__mro__}
+        return bool(names & {"OperationalError", "InterfaceError", "InternalError"})
+    return not isinstance(exc, StatementError)
+
+
+def _db_reason(exc: SQLAlchemyError) -> str:
+    """The database's own words, one line, without SQLAlchemy's SQL and parameters."""
+    orig = getattr(exc, "orig", None) or exc
+    lines = str(orig).strip().splitlines() or [type(orig).__name__]
+    return storable(lines[0])[:300]
 
 
 def _same_origin(doc: Document, source: str) -> bool:

@@ -268,6 +268,9 @@ def analyze(
             )
         except NarrascopeError as exc:
             _fail(str(exc))
+        except Exception as exc:  # an unforeseen failure still ends the run with its reason
+            reason = " ".join(f"{type(exc).__name__}: {exc}".split())[:500]
+            _fail(f"the run stopped: {reason} (every batch stored before this is kept)")
     nothing_read = summary.ingested == 0 and bool(summary.rejected)
     if json_out:
         _outlet_hint(summary, outlet_from)

@@ -16,8 +16,9 @@ from __future__ import annotations
 
 import os
 import re
+from collections import deque
 from collections.abc import Iterable, Iterator
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import Any, ClassVar
 
 import spacy
@@ -26,6 +27,16 @@ from spacy.language import Language
 from narrascope.document import ACTOR_LABEL, Document, Entity, Mention, Sentence, Token
 from narrascope.nlp._actors import ActorMatcher, load_actors
 from narrascope.nlp._aliases import find_title_phrases, load_gazetteer, merge_aliases
+from narrascope.nlp._workers import (
+    TASK_CHARS,
+    NerWorkers,
+    Parsed,
+    chunk_spans,
+    merge_parsed,
+    parse_doc,
+    parse_texts,
+    text_batches,
+)
 from narrascope.pipeline import BaseStage, registry
 
 __all__ = ["ENTITY_LABELS", "NlpStage", "load_spacy", "split_sentences"]
@@ -69,11 +80,10 @@ def _gazetteer_patterns() -> list[dict[str, str]]:
     return patterns
 
 
-def _sentences_from(doc: Any, text: str) -> list[Sentence]:
+def _sentences_from(parsed: Parsed, text: str) -> list[Sentence]:
     out: list[Sentence] = []
-    for sent in doc.sents:
-        start = sent.start_char
-        for piece in _NEWLINES.split(sent.text):
+    for start, end in parsed.sentences.tolist():
+        for piece in _NEWLINES.split(text[start:end]):
             stripped = piece.strip()
             if stripped:
                 offset = text.index(stripped, start)
@@ -85,7 +95,17 @@ def _sentences_from(doc: Any, text: str) -> list[Sentence]:
 def split_sentences(text: str, language: str = "en") -> list[Sentence]:
     """Sentences of ``text`` (rule-based; no model needed)."""
     nlp = load_spacy(language if language in _BLANK_LANGUAGES else "xx")
-    return _sentences_from(nlp(text), text)
+    spans = chunk_spans(text)
+    parts = [parse_doc(nlp(text[start:end]), start) for start, end in spans]
+    return _sentences_from(merge_parsed(parts, [0] * len(parts)), text)
+
+
+def _parse_blank(doc: Document) -> Parsed:
+    """Tokens and rule-based sentences of ``doc.text`` from its language's blank pipeline
+    (in pieces, like NER: a blank pipeline has spaCy's length limit too)."""
+    nlp = load_spacy(doc.language if doc.language in _BLANK_LANGUAGES else "xx")
+    parts = [parse_doc(nlp(doc.text[start:end]), start) for start, end in chunk_spans(doc.text)]
+    return merge_parsed(parts, [0] * len(parts))
 
 
 @registry.stages.register("narrascope.nlp.v1")
@@ -109,34 +129,80 @@ class NlpStage(BaseStage):
     def pipe(self, docs: Iterable[Document], batch_size: int = 16) -> Iterator[Document]:
         """Stream documents through spaCy, in order.
 
-        Every document goes through the English pipeline's ``pipe`` so that one
-        stream (and, with ``n_process`` > 1, one set of worker processes) serves
-        the whole corpus; documents in other languages pass an empty text there
+        English texts go to the named-entity pipeline (in :class:`NerWorkers` when
+        ``n_process`` > 1), cut into pieces of at most ``CHUNK_CHARS`` characters so
+        that no article, however long, costs more memory than one piece. Documents in
+        other languages pass an empty text there, to keep their place in the stream,
         and are tokenised by their own blank pipeline here instead.
         """
         english = load_spacy("en")
-        stream = ((doc.text if doc.language in _NER_LANGUAGES else "", doc) for doc in docs)
-        for sdoc, doc in english.pipe(
-            stream, as_tuples=True, batch_size=self.batch_size, n_process=self.n_process
-        ):
-            if doc.language in _NER_LANGUAGES:
-                self.set_annotations(doc, sdoc, has_ner=True)
-            else:
-                blank = load_spacy(doc.language if doc.language in _BLANK_LANGUAGES else "xx")
-                self.set_annotations(doc, blank(doc.text), has_ner=False)
-            yield doc
+        pending: deque[tuple[Document, list[tuple[int, int]]]] = deque()
+
+        def texts() -> Iterator[str]:
+            for doc in docs:
+                ner = doc.language in _NER_LANGUAGES
+                spans = chunk_spans(doc.text) if ner else [(0, 0)]
+                pending.append((doc, spans))
+                for start, end in spans:
+                    yield doc.text[start:end]
+
+        parsed: Iterator[Parsed]
+        if self.n_process > 1:
+            workers = NerWorkers(self.n_process, partial(load_spacy, "en"))
+            parsed = workers.imap(texts(), batch_size=self.batch_size)
+        else:
+            parsed = (
+                p
+                for batch in text_batches(texts(), self.batch_size, TASK_CHARS)
+                for p in parse_texts(english, batch)
+            )
+        try:
+            parts: list[Parsed] = []
+            for part in parsed:
+                parts.append(part)
+                doc, spans = pending[0]
+                if len(parts) < len(spans):
+                    continue
+                pending.popleft()
+                if doc.language in _NER_LANGUAGES:
+                    merged = merge_parsed(parts, [start for start, _ in spans])
+                    self._annotate(doc, merged, has_ner=True)
+                else:
+                    self._annotate(doc, _parse_blank(doc), has_ner=False)
+                parts = []
+                yield doc
+        finally:
+            close = getattr(parsed, "close", None)
+            if close is not None:
+                close()  # stops the workers at once, whatever ended the stream
+
+    @classmethod
+    def set_annotations(cls, doc: Document, sdoc: Any, *, has_ner: bool) -> None:
+        """Write a spaCy ``Doc`` of ``doc.text`` into ``doc`` (sentences, tokens, entities)."""
+        cls._annotate(doc, parse_doc(sdoc), has_ner=has_ner)
 
     @staticmethod
-    def set_annotations(doc: Document, sdoc: Any, *, has_ner: bool) -> None:
+    def _annotate(doc: Document, parsed: Parsed, *, has_ner: bool) -> None:
         text = doc.text
-        doc.sentences = _sentences_from(sdoc, text)
-        doc.tokens = [Token(t.idx, t.idx + len(t.text), t.text, t.is_space) for t in sdoc]
+        failed = parsed.error
+        if failed:
+            # spaCy failed on this text: keep the article, without entities, and say why
+            parsed = _parse_blank(doc)
+        doc.sentences = _sentences_from(parsed, text)
+        doc.tokens = [
+            Token(int(s), int(e), text[s:e], bool(space)) for s, e, space in parsed.tokens.tolist()
+        ]
         mentions: list[Mention] = []
-        if has_ner:
-            for ent in sdoc.ents:
-                if ent.label_ not in ENTITY_LABELS:
+        if failed:
+            doc.mentions, doc.entities = [], []
+            note = f"named-entity recognition failed on this article: {failed}"
+            if note not in doc.notes:
+                doc.notes.append(note)
+        elif has_ner:
+            for ent_start, ent_end, label in parsed.ents:
+                if label not in ENTITY_LABELS:
                     continue
-                start, end = ent.start_char, ent.end_char
+                start, end = ent_start, ent_end
                 # spaCy includes a leading "the" in some ORG spans: keep the name only
                 surface = text[start:end]
                 if surface.lower().startswith("the "):
@@ -151,7 +217,7 @@ class NlpStage(BaseStage):
                 if end <= start:
                     continue
                 mentions.append(
-                    Mention(start, end, text[start:end], ent.label_, doc.sentence_index(start))
+                    Mention(start, end, text[start:end], label, doc.sentence_index(start))
                 )
             mentions += _propagate(text, mentions, doc)
             persons = [(m.start, m.end) for m in mentions if m.label == "PERSON"]

@@ -178,36 +178,55 @@ class Pipeline:
         """
         stream: Iterator[Document] = iter(docs)
         clock = _Clock()
+        chain: list[Iterator[Document]] = []
         for name, stage in self.stages:
             stream = self._checked(name, stage, stage.pipe(stream, batch_size), clock)
-        yield from stream
+            chain.append(stream)
+        try:
+            yield from stream
+        finally:
+            # Closing every stage now, last first (not whenever the garbage collector gets
+            # to it), is what stops a stage's worker processes when the consumer fails: an
+            # exception's traceback can keep these generators alive, and the workers too.
+            for link in reversed(chain):
+                _close(link)
 
     def _checked(
         self, name: str, stage: Stage, produced: Iterable[Document], clock: _Clock
     ) -> Iterator[Document]:
         """Enforce the Document contract and account the time spent in ``name`` alone."""
         iterator = iter(produced)
-        while True:
-            started = time.perf_counter()
-            upstream_before = clock.total
-            try:
-                doc = next(iterator)
-            except StopIteration:
+        try:
+            while True:
+                started = time.perf_counter()
+                upstream_before = clock.total
+                try:
+                    doc = next(iterator)
+                except StopIteration:
+                    self._account(name, started, upstream_before, clock)
+                    return
                 self._account(name, started, upstream_before, clock)
-                return
-            self._account(name, started, upstream_before, clock)
-            if not isinstance(doc, Document):
-                raise StageError(
-                    f"stage {name!r} returned {type(doc).__name__}, expected a Document"
-                )
-            doc.stage_versions[name] = stage.version
-            yield doc
+                if not isinstance(doc, Document):
+                    raise StageError(
+                        f"stage {name!r} returned {type(doc).__name__}, expected a Document"
+                    )
+                doc.stage_versions[name] = stage.version
+                yield doc
+        finally:
+            _close(iterator)  # the stage's generator, then (through it) the ones upstream
 
     def _account(self, name: str, started: float, upstream_before: float, clock: _Clock) -> None:
         elapsed = time.perf_counter() - started
         upstream = clock.total - upstream_before  # time the upstream stages took meanwhile
         self.timings[name] += elapsed - upstream
         clock.total += elapsed - upstream
+
+
+def _close(iterator: Iterator[Any]) -> None:
+    """Close a generator (runs its ``finally`` blocks now); other iterators are left alone."""
+    close = getattr(iterator, "close", None)
+    if close is not None:
+        close()
 
 
 class _Clock:

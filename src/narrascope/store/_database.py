@@ -40,6 +40,7 @@ from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from narrascope.document import Document
 from narrascope.errors import StoreError
+from narrascope.store._clean import clean_value, storable
 from narrascope.store._migrations import MIGRATIONS
 from narrascope.store._relational import link_outlet, name_key, write_rows
 
@@ -390,7 +391,7 @@ class Database:
                             "a": doc.id,
                             "s": stage,
                             "v": doc.stage_versions[stage],
-                            "d": json.dumps(payload, ensure_ascii=False),
+                            "d": json.dumps(clean_value(payload), ensure_ascii=False),
                             "t": now,
                         },
                     )
@@ -425,6 +426,8 @@ class Database:
             "minhash": signature,
             "now": now,
         }
+        # NUL and lone surrogates are refused by PostgreSQL or by UTF-8 itself (same length)
+        params = {k: storable(v) if isinstance(v, str) else v for k, v in params.items()}
         exists = conn.execute(text("SELECT 1 FROM articles WHERE id = :id"), {"id": doc.id}).first()
         conn.execute(
             text(
@@ -452,7 +455,7 @@ class Database:
                 )
             conn.execute(
                 text("INSERT INTO articles_fts (article_id, title, text) VALUES (:id, :t, :x)"),
-                {"id": doc.id, "t": doc.title, "x": doc.text},
+                {"id": doc.id, "t": params["title"], "x": params["text"]},
             )
 
     def _promote_copy(self, conn: Connection, article_id: str, now: str) -> bool:
