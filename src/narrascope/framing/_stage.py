@@ -125,13 +125,6 @@ class FramingStage(BaseStage):
         if salience:
             require_artefact(self.salience_path, "salience")
         self._load(self.model_path)
-        scorer = self._scorer()
-        self._fine_threshold = float(getattr(scorer, "fine_threshold", 0.9))
-        self._min_probability = (
-            float(getattr(scorer, "abstain_threshold_", 0.0))
-            if min_probability is None
-            else float(min_probability)
-        )
         # the stored results are stale whenever the artefact or a setting changes
         self.version = artefact_version(
             self.version_base,
@@ -144,6 +137,20 @@ class FramingStage(BaseStage):
             salience_threshold=salience_threshold,
             **self._version_params(),
         )
+
+    @property
+    def _fine_threshold(self) -> float:
+        """The artefact's fine-role threshold (read from the model, so on first use)."""
+        return float(getattr(self._scorer(), "fine_threshold", 0.9))
+
+    @property
+    def _min_probability(self) -> float:
+        """Below this main-role probability the stage abstains: the setting, or else the
+        threshold the model chose for precision on its training folds (on first use, so
+        a re-run with nothing to analyse never loads the model)."""
+        if self.min_probability is not None:
+            return float(self.min_probability)
+        return float(getattr(self._scorer(), "abstain_threshold_", 0.0))
 
     def _load(self, path: Path) -> None:
         """Check the artefact exists; the lexical model itself loads on first use

@@ -23,6 +23,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
 from narrascope.document import Document
+from narrascope.store._clean import storable
 
 __all__ = ["RELATIONAL_ATTRIBUTES", "backfill", "link_outlet", "name_key", "write_rows"]
 
@@ -101,6 +102,10 @@ def _insert(conn: Connection, table: str, rows: list[dict[str, Any]]) -> None:
     """One driver-level ``executemany`` (SQLAlchemy's per-row parameter handling
     took most of a backfill's time)."""
     columns = list(rows[0])
+    # names, quotes and labels come from article text: the same cleaning as the
+    # JSON copy (PostgreSQL refuses NUL), so API callers that skip the app's
+    # clean_document cannot make one store accept what the other refuses
+    rows = [{k: storable(v) if isinstance(v, str) else v for k, v in row.items()} for row in rows]
     if conn.dialect.name == "sqlite":  # sqlite3 takes named parameters whatever its style
         marks = ", ".join(f":{c}" for c in columns)
     else:  # psycopg: pyformat
