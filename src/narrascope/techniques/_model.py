@@ -443,7 +443,12 @@ def _span_vectors(spans: list[str], X: Sequence[SpanItem]) -> np.ndarray:
 
     embedder = load_embedder()
     contexts = [span_context(t, s, e) for t, s, e in X]
-    return np.hstack([embedder.encode(spans), embedder.encode(contexts)])
+    # one encode call over the distinct texts: spans of one sentence share its context, and the
+    # tokenizer call is most of the cost
+    unique = list(dict.fromkeys([*spans, *contexts]))
+    row = {text: i for i, text in enumerate(unique)}
+    vectors = embedder.encode(unique)
+    return np.hstack([vectors[[row[s] for s in spans]], vectors[[row[c] for c in contexts]]])
 
 
 _WORDISH = re.compile(r"\w+|[!?\"“”]")
