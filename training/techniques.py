@@ -286,6 +286,8 @@ TC_VARIANTS: dict[str, dict[str, Any]] = {
     "vectors": {"C": 4.0, "use_vectors": True},
     "window+vectors": {"C": 4.0, "use_window": True, "use_vectors": True},
     "window+vectors C=2": {"C": 2.0, "use_window": True, "use_vectors": True},
+    "window+vectors x2": {"C": 4.0, "use_window": True, "use_vectors": True, "vector_weight": 2.0},
+    "window+vectors C=8": {"C": 8.0, "use_window": True, "use_vectors": True},
     "window+vectors balanced": {
         "C": 4.0,
         "use_window": True,
@@ -345,6 +347,7 @@ def evaluate(args: argparse.Namespace, arts: list[PtcArticle], docs: list[Docume
                     train,
                     test,
                     dict(SI_RULES),
+                    args.cache,
                 )
             )
     if not args.skip_tc:

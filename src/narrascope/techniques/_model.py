@@ -465,6 +465,7 @@ class TechniqueClassifier(ClassifierMixin, BaseEstimator):
         use_cues: bool = True,
         use_window: bool = False,
         use_vectors: bool = False,
+        vector_weight: float = 1.0,
         class_weight: str | None = None,
         max_iter: int = 1000,
         random_state: int = 0,
@@ -475,6 +476,7 @@ class TechniqueClassifier(ClassifierMixin, BaseEstimator):
         self.use_cues = use_cues
         self.use_window = use_window
         self.use_vectors = use_vectors
+        self.vector_weight = vector_weight
         self.class_weight = class_weight
         self.max_iter = max_iter
         self.random_state = random_state
@@ -523,7 +525,8 @@ class TechniqueClassifier(ClassifierMixin, BaseEstimator):
             hasher = FeatureHasher(n_features=2**16, input_type="string", alternate_sign=False)
             blocks.append(hasher.transform([_window(t, s, e) for t, s, e in X]))
         if getattr(self, "use_vectors", False):
-            blocks.append(sp.csr_matrix(_span_vectors(spans, X)))
+            weight = getattr(self, "vector_weight", 1.0)
+            blocks.append(sp.csr_matrix(weight * _span_vectors(spans, X)))
         return sp.hstack(blocks).tocsr()
 
     def fit(self, X: Sequence[SpanItem], y: Sequence[str]) -> TechniqueClassifier:
