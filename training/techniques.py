@@ -282,12 +282,9 @@ def tc_protocol(
 
 TC_VARIANTS: dict[str, dict[str, Any]] = {
     "current": CURRENT_TC,
-    "window": {"C": 4.0, "use_window": True},
-    "vectors": {"C": 4.0, "use_vectors": True},
     "window+vectors": {"C": 4.0, "use_window": True, "use_vectors": True},
     "window+vectors C=2": {"C": 2.0, "use_window": True, "use_vectors": True},
     "window+vectors x2": {"C": 4.0, "use_window": True, "use_vectors": True, "vector_weight": 2.0},
-    "window+vectors C=8": {"C": 8.0, "use_window": True, "use_vectors": True},
     "window+vectors balanced": {
         "C": 4.0,
         "use_window": True,
