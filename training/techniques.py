@@ -410,7 +410,7 @@ def main() -> None:
     parser.add_argument("--lr-c", type=float, nargs="*", default=[0.3], help="[] for none")
     parser.add_argument("--crf-c1", type=float, nargs="*", default=[0.05])
     parser.add_argument("--tc", nargs="*", choices=list(TC_VARIANTS), help="classifier variants")
-    parser.add_argument("--crf-iter", type=int, default=150)
+    parser.add_argument("--crf-iter", type=int, default=100)
     parser.add_argument("--scores", type=Path, default=SCORES)
     parser.add_argument("--save", action="store_true", help="fit the choice on all, save it")
     args = parser.parse_args()
