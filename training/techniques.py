@@ -1,23 +1,41 @@
-"""Train and cross-validate the ``techniques`` stage on the PTC training split.
+"""Train and evaluate the ``techniques`` stage on the PTC training split, honestly.
 
-Usage (from the repository root)::
+Protocol (issue 15, item 1). The 371 PTC training articles are split once into a *train part*
+and a frozen *test part*: the sorted article ids are shuffled with ``random.Random(2025)`` and the
+first 20% (74 articles) are the test part. Everything that is chosen (the tagger, its decoding
+thresholds and rules, the classifier's features and C) is chosen by inner 3-fold article-level
+cross-validation on the train part (KFold, shuffle, seed 0; 3 folds to fit the
+shared 2-core machine); the chosen configuration is then
+fitted on the whole train part and scored once on the test part. Every variant is reported with
+both figures, but only the inner-CV figure chooses. The shipped model is the chosen
+configuration refitted on all 371 articles.
 
-    OMP_NUM_THREADS=1 .venv/bin/python training/techniques.py --cv --ablate  # CV + ablations
-    OMP_NUM_THREADS=1 .venv/bin/python training/techniques.py --save  # fit on all, save
+References, computed the same way: the *current tagger* (the logistic-regression tagger and
+classifier exactly as shipped before this protocol: C=0.3, thresholds 0.35/0.10, no sentence or
+boilerplate rules; classifier C=4) and a *lexicon rule* (every sentence containing a word of the
+loaded-language/name-calling cue lexicons is one span).
 
-CV is article-level (KFold over articles, seed 0), so no article contributes to both the training
-and the scored side. Span figures use the official partial-overlap SI metric; technique figures
-are micro F1 on the gold spans (a span with k gold techniques gets the model's top k).
+Usage (from the repository root; OMP_NUM_THREADS=1, ``--cache`` keeps prepared documents)::
+
+    OMP_NUM_THREADS=1 .venv/bin/python training/techniques.py --eval --cache /tmp/ptc-cache
+    OMP_NUM_THREADS=1 .venv/bin/python training/techniques.py --save  # uses scores.json's choice
+
+Span figures use the official partial-overlap SI metric; technique figures are micro F1 on the
+gold spans (a span with k gold techniques gets the model's top k).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import pickle
+import random
 import sys
 import time
 from collections import defaultdict
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 import joblib
 import numpy as np
@@ -26,37 +44,197 @@ from sklearn.model_selection import KFold
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
+from narrascope.document import Document  # noqa: E402
 from narrascope.scoring import span_prf, technique_micro_f1  # noqa: E402
-from narrascope.techniques._features import prepare_document  # noqa: E402
-from narrascope.techniques._model import SpanDetector, TechniqueClassifier  # noqa: E402
-from narrascope.techniques._ptc import load_ptc  # noqa: E402
+from narrascope.techniques._features import (  # noqa: E402
+    _CUES,
+    prepare_document,
+    sentence_of,
+    word_tokens,
+)
+from narrascope.techniques._model import (  # noqa: E402
+    CrfSpanDetector,
+    SpanDetector,
+    TechniqueClassifier,
+)
+from narrascope.techniques._ptc import PtcArticle, load_ptc  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data" / "ptc-semeval2020-task11"
 MODEL_DIR = ROOT / "src" / "narrascope" / "techniques" / "models"
+SCORES = MODEL_DIR / "scores.json"
+SPLIT_SEED = 2025
+TEST_SHARE = 0.2
 SEED = 0
+INNER_FOLDS = 3
+
+#: the configuration shipped before this protocol (the reference "current tagger")
+CURRENT_DET = {"C": 0.3}
+CURRENT_THRESHOLDS = (0.35, 0.10)
+CURRENT_TC: dict[str, Any] = {"C": 4.0}
+#: decoding thresholds searched on inner CV: (start, extend)
+GRID = [
+    (hi, lo)
+    for hi in (0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5)
+    for lo in (0.05, 0.1, 0.15, 0.2, 0.25, 0.3)
+    if lo < hi
+]
+LEXICON = _CUES["intens"] | _CUES["label"]
+
+Spans = dict[str, list[tuple[int, int]]]
 
 
-def _tc_rows(arts, classifier, indices):
-    """Predicted and gold TC rows for the articles at ``indices`` (top-k for k gold labels)."""
+def frozen_split(ids: Sequence[str]) -> tuple[list[str], list[str]]:
+    """(train ids, test ids): sorted ids shuffled with seed 2025, the first 20% are the test."""
+    order = sorted(ids)
+    random.Random(SPLIT_SEED).shuffle(order)
+    n_test = round(TEST_SHARE * len(order))
+    return sorted(order[n_test:]), sorted(order[:n_test])
+
+
+def prepare(arts: list[PtcArticle], cache: Path | None) -> list[Document]:
+    """Documents with the nlp stage's tokens and sentences (pickled in ``cache`` if given)."""
+    path = cache / "docs.pkl" if cache else None
+    if path and path.exists():
+        docs: list[Document] = pickle.loads(path.read_bytes())
+        if [d.id for d in docs] == [a.id for a in arts]:
+            return docs
+    docs = [prepare_document(a.text, a.id) for a in arts]
+    if path:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(pickle.dumps(docs))
+    return docs
+
+
+def crossing_rate(arts: list[PtcArticle], docs: list[Document]) -> dict[str, float]:
+    """How often gold SI spans cross a sentence boundary / start or end off a token boundary."""
+    cross = off = total = 0
+    for art, doc in zip(arts, docs, strict=True):
+        starts = {t.start for t in doc.tokens}
+        ends = {t.end for t in doc.tokens}
+        for s in art.spans:
+            total += 1
+            n_sent = sum(1 for x in doc.sentences if x.start < s.end and x.end > s.start)
+            cross += n_sent > 1
+            off += s.start not in starts or s.end not in ends
+    return {
+        "gold_spans": total,
+        "cross_sentence": round(cross / total, 4),
+        "off_token_boundary": round(off / total, 4),
+    }
+
+
+def _prf(pred: Spans, gold: Spans) -> dict[str, float]:
+    return {k: round(v, 4) for k, v in span_prf(pred, gold).items()}
+
+
+def lexicon_spans(doc: Document) -> list[tuple[int, int]]:
+    """Reference: every sentence with a loaded-language/name-calling cue word is a span."""
+    idx = word_tokens(doc)
+    toks = [doc.tokens[i] for i in idx]
+    sid = sentence_of(doc.sentences, toks)
+    hits = {s for s, t in zip(sid, toks, strict=True) if t.text.lower() in LEXICON and s >= 0}
+    out = []
+    for s in sorted(hits):
+        sent = doc.sentences[s]
+        text = doc.text[sent.start : sent.end]
+        start = sent.start + len(text) - len(text.lstrip())
+        end = sent.start + len(text.rstrip())
+        if end > start:
+            out.append((start, end))
+    return out
+
+
+# --------------------------------------------------------------------------- span detection
+def _gold(arts: list[PtcArticle], ids: Sequence[int]) -> Spans:
+    return {arts[i].id: [(s.start, s.end) for s in arts[i].spans] for i in ids}
+
+
+def _decode_all(
+    det: Any, docs: list[Document], probs: dict[int, Any], hi: float, lo: float
+) -> Spans:
+    return {
+        docs[i].id: [(s, e) for s, e, _ in det.decode(docs[i], *probs[i], hi, lo)] for i in probs
+    }
+
+
+def si_protocol(
+    name: str,
+    make: Callable[..., Any],
+    params: dict[str, Any],
+    arts: list[PtcArticle],
+    docs: list[Document],
+    train: list[int],
+    test: list[int],
+    decodings: dict[str, tuple[dict[str, bool], tuple[float, float] | None]],
+    cache: Path | None = None,
+) -> dict[str, Any]:
+    """Inner-CV choice of thresholds (per decoding variant), then one test score each.
+
+    ``make(**params)`` builds an unfitted detector. The token probabilities do not depend on
+    the decoding, so one inner CV serves every entry of ``decodings``: name suffix ->
+    (decoding rules, fixed (start, extend) thresholds or None to choose them on inner CV).
+    """
+    t0 = time.perf_counter()
+    oof: dict[int, Any] = {}
+    det = None
+    for tr, va in KFold(INNER_FOLDS, shuffle=True, random_state=SEED).split(train):
+        tr_i, va_i = [train[k] for k in tr], [train[k] for k in va]
+        det = make(**params).fit(
+            [docs[i] for i in tr_i], [[(s.start, s.end) for s in arts[i].spans] for i in tr_i]
+        )
+        for i in va_i:
+            oof[i] = det.token_proba(docs[i])
+    fit_s = (time.perf_counter() - t0) / INNER_FOLDS
+    final = make(**params).fit(
+        [docs[i] for i in train], [[(s.start, s.end) for s in arts[i].spans] for i in train]
+    )
+    t1 = time.perf_counter()
+    test_probs = {i: final.token_proba(docs[i]) for i in test}
+    proba_ms = 1000 * (time.perf_counter() - t1) / len(test)
+    if cache:  # for decoding experiments without refitting
+        cache.mkdir(parents=True, exist_ok=True)
+        (cache / f"proba-{name}.pkl").write_bytes(pickle.dumps((oof, test_probs)))
+    gold_train, gold_test = _gold(arts, train), _gold(arts, test)
+    out: dict[str, Any] = {}
+    for rname, (flags, fixed) in decodings.items():
+        assert det is not None
+        det.set_params(**flags)
+        final.set_params(**flags)
+        grid = [fixed] if fixed else GRID
+        scored = [(pair, _prf(_decode_all(det, docs, oof, *pair), gold_train)) for pair in grid]
+        pair, inner = max(scored, key=lambda x: x[1]["f1"])
+        t2 = time.perf_counter()
+        pred = _decode_all(final, docs, test_probs, *pair)
+        dec_ms = 1000 * (time.perf_counter() - t2) / len(test)
+        key = rname if rname.startswith("current") else f"{name}{rname}"
+        out[key] = {
+            "params": {**params, **flags},
+            "thresholds": list(pair),
+            "inner_cv": inner,
+            "test": _prf(pred, gold_test),
+            "fit_s": round(fit_s, 1),
+            "ms_per_article": round(proba_ms + dec_ms, 1),
+        }
+        print(key, json.dumps(out[key]), flush=True)
+    return out
+
+
+# ------------------------------------------------------------------ technique classification
+def _tc_items(arts: list[PtcArticle], indices: Sequence[int]) -> tuple[list, list, list]:
     items, keys, gold = [], [], []
     for i in indices:
         art = arts[i]
-        per_span = defaultdict(list)
+        per_span: dict[tuple[int, int], int] = defaultdict(int)
         for g in art.techniques:
-            per_span[(g.start, g.end)].append(g.technique)
+            per_span[(g.start, g.end)] += 1
             gold.append((art.id, g.start, g.end, g.technique))
-        for (s, e), techs in per_span.items():
+        for (s, e), k in per_span.items():
             items.append((art.text, s, e))
-            keys.append((art.id, s, e, len(techs)))
-    proba = classifier.predict_proba(items)
-    pred = []
-    for (aid, s, e, k), row in zip(keys, proba, strict=True):
-        for j in np.argsort(-row)[:k]:
-            pred.append((aid, s, e, str(classifier.classes_[j])))
-    return pred, gold
+            keys.append((art.id, s, e, k))
+    return items, keys, gold
 
 
-def _tc_fit(arts, indices, **params):
+def _tc_fit(arts: list[PtcArticle], indices: Sequence[int], **params: Any) -> TechniqueClassifier:
     items, labels = [], []
     for i in indices:
         for g in arts[i].techniques:
@@ -65,102 +243,186 @@ def _tc_fit(arts, indices, **params):
     return TechniqueClassifier(random_state=SEED, **params).fit(items, labels)
 
 
-def cross_validate(arts, docs, det_params, tc_params, grid, do_si=True, do_tc=True):
-    """5-fold article-level CV; returns SI scores per threshold pair and the TC micro F1."""
-    folds = list(KFold(5, shuffle=True, random_state=SEED).split(arts))
-    probs = {}
-    pred_rows, gold_rows = [], []
-    for train, test in folds:
-        if do_si:
-            det = SpanDetector(random_state=SEED, **det_params).fit(
-                [docs[i] for i in train], [[(s.start, s.end) for s in arts[i].spans] for i in train]
+def _tc_score(clf: TechniqueClassifier, arts: list[PtcArticle], indices: Sequence[int]) -> float:
+    items, keys, gold = _tc_items(arts, indices)
+    proba = clf.predict_proba(items)
+    pred = []
+    for (aid, s, e, k), row in zip(keys, proba, strict=True):
+        for j in np.argsort(-row)[:k]:
+            pred.append((aid, s, e, str(clf.classes_[j])))
+    return technique_micro_f1(pred, gold)
+
+
+def tc_protocol(
+    name: str, params: dict[str, Any], arts: list[PtcArticle], train: list[int], test: list[int]
+) -> dict[str, Any]:
+    """Inner-CV micro-F1 (pooled out-of-fold predictions) and the one test figure."""
+    t0 = time.perf_counter()
+    pred_rows: list = []
+    gold_rows: list = []
+    for tr, va in KFold(INNER_FOLDS, shuffle=True, random_state=SEED).split(train):
+        clf = _tc_fit(arts, [train[k] for k in tr], **params)
+        items, keys, gold = _tc_items(arts, [train[k] for k in va])
+        proba = clf.predict_proba(items)
+        for (aid, s, e, k), row in zip(keys, proba, strict=True):
+            for j in np.argsort(-row)[:k]:
+                pred_rows.append((aid, s, e, str(clf.classes_[j])))
+        gold_rows += gold
+    inner = technique_micro_f1(pred_rows, gold_rows)
+    final = _tc_fit(arts, train, **params)
+    out = {
+        "params": params,
+        "inner_cv": round(inner, 4),
+        "test": round(_tc_score(final, arts, test), 4),
+        "fit_s": round((time.perf_counter() - t0) / (INNER_FOLDS + 1), 1),
+    }
+    print(f"tc:{name}", json.dumps(out), flush=True)
+    return out
+
+
+TC_VARIANTS: dict[str, dict[str, Any]] = {
+    "current": CURRENT_TC,
+    "window+vectors": {"C": 4.0, "use_window": True, "use_vectors": True},
+    "window+vectors C=2": {"C": 2.0, "use_window": True, "use_vectors": True},
+    "window+vectors x2": {"C": 4.0, "use_window": True, "use_vectors": True, "vector_weight": 2.0},
+    "window+vectors balanced": {
+        "C": 4.0,
+        "use_window": True,
+        "use_vectors": True,
+        "class_weight": "balanced",
+    },
+}
+SI_RULES: dict[str, tuple[dict[str, bool], tuple[float, float] | None]] = {
+    "": ({"split_sentences": False, "skip_boilerplate": False}, None),
+    "+split": ({"split_sentences": True, "skip_boilerplate": False}, None),
+    "+split+boilerplate": ({"split_sentences": True, "skip_boilerplate": True}, None),
+}
+CURRENT_NAME = "current tagger (reference)"
+CURRENT_RULES = {"split_sentences": False, "skip_boilerplate": False}
+
+
+def evaluate(args: argparse.Namespace, arts: list[PtcArticle], docs: list[Document]) -> None:
+    """Run the protocol, print every figure and write scores.json with the choice."""
+    train_ids, test_ids = frozen_split([a.id for a in arts])
+    pos = {a.id: i for i, a in enumerate(arts)}
+    train, test = [pos[i] for i in train_ids], [pos[i] for i in test_ids]
+    print(f"frozen split: {len(train)} train / {len(test)} test articles", flush=True)
+    results: dict[str, Any] = {"gold": crossing_rate(arts, docs)}
+    print("gold spans:", json.dumps(results["gold"]), flush=True)
+    lex = {
+        "inner_cv": _prf({docs[i].id: lexicon_spans(docs[i]) for i in train}, _gold(arts, train)),
+        "test": _prf({docs[i].id: lexicon_spans(docs[i]) for i in test}, _gold(arts, test)),
+    }
+    results["si"] = {"lexicon rule (reference)": lex}
+    print("lexicon rule", json.dumps(lex), flush=True)
+    if not args.skip_si:
+        for c in args.lr_c:
+            decodings = dict(SI_RULES)
+            if c == CURRENT_DET["C"]:  # the same model: the reference is one more decoding
+                decodings[CURRENT_NAME] = (CURRENT_RULES, CURRENT_THRESHOLDS)
+            results["si"].update(
+                si_protocol(
+                    f"logistic C={c}",
+                    SpanDetector,
+                    {"random_state": SEED, "C": c},
+                    arts,
+                    docs,
+                    train,
+                    test,
+                    decodings,
+                    args.cache,
+                )
             )
-            for i in test:
-                probs[i] = det.token_proba(docs[i])
-        if do_tc:
-            clf = _tc_fit(arts, train, **tc_params)
-            p, g = _tc_rows(arts, clf, test)
-            pred_rows += p
-            gold_rows += g
-    result = {}
-    if do_si:
-        gold = {a.id: [(s.start, s.end) for s in a.spans] for a in arts}
-        for hi, lo in grid:
-            pred = {
-                arts[i].id: [(s, e) for s, e, _ in det.decode(docs[i], *probs[i], hi, lo)]
-                for i in probs
-            }
-            result[f"si@{hi:.2f}/{lo:.2f}"] = span_prf(pred, gold)
-    if do_tc:
-        result["technique_micro_f1"] = technique_micro_f1(pred_rows, gold_rows)
-    return result
+        for c1 in args.crf_c1:
+            results["si"].update(
+                si_protocol(
+                    f"crf c1={c1}",
+                    CrfSpanDetector,
+                    {"c1": c1, "c2": 0.01, "max_iterations": args.crf_iter},
+                    arts,
+                    docs,
+                    train,
+                    test,
+                    dict(SI_RULES),
+                    args.cache,
+                )
+            )
+    if not args.skip_tc:
+        names = args.tc or list(TC_VARIANTS)
+        results["tc"] = {
+            name: tc_protocol(name, TC_VARIANTS[name], arts, train, test) for name in names
+        }
+    out = Path(args.scores)
+    old = json.loads(out.read_text()) if out.exists() and args.merge else {}
+    if args.skip_si and "si" in old:
+        results["si"] = {**old["si"], **results["si"]}
+    if args.skip_tc and "tc" in old:
+        results["tc"] = old["tc"]
+    # the choice: best inner-CV F1 among the candidates (references excluded)
+    chosen: dict[str, Any] = {}
+    si_cands = {k: v for k, v in results["si"].items() if "reference" not in k}
+    if si_cands:
+        k = max(si_cands, key=lambda n: si_cands[n]["inner_cv"]["f1"])
+        chosen["si"] = {"name": k, **si_cands[k]}
+    tc_cands = results.get("tc", {})
+    if tc_cands:
+        k = max(tc_cands, key=lambda n: tc_cands[n]["inner_cv"])
+        chosen["tc"] = {"name": k, **tc_cands[k]}
+    results["chosen"] = chosen
+    results["protocol"] = (
+        f"frozen test part: sorted PTC train ids shuffled with random.Random({SPLIT_SEED}), first "
+        f"{TEST_SHARE:.0%} ({len(test)} articles); choices by inner {INNER_FOLDS}-fold "
+        f"article-level CV (KFold shuffle seed {SEED}) on the other {len(train)}; each variant "
+        "fitted on the train part and scored once on the test part; shipped model = chosen "
+        "configuration refitted on all articles"
+    )
+    results["command"] = "OMP_NUM_THREADS=1 .venv/bin/python training/techniques.py --eval"
+    print("chosen:", json.dumps(chosen), flush=True)
+    out.write_text(json.dumps(results, indent=1) + "\n")
+    print(f"wrote {out}")
+
+
+def save(args: argparse.Namespace, arts: list[PtcArticle], docs: list[Document]) -> None:
+    """Fit the chosen configuration (from scores.json) on all articles and write the model."""
+    chosen = json.loads(Path(args.scores).read_text())["chosen"]
+    si, tc = chosen["si"], chosen["tc"]
+    params = dict(si["params"])
+    hi, lo = si["thresholds"]
+    make = CrfSpanDetector if si["name"].startswith("crf") else SpanDetector
+    det = make(**params, threshold=hi, extend_threshold=lo).fit(
+        docs, [[(s.start, s.end) for s in a.spans] for a in arts]
+    )
+    clf = _tc_fit(arts, range(len(arts)), **tc["params"])
+    MODEL_DIR.mkdir(parents=True, exist_ok=True)
+    path = MODEL_DIR / "techniques.joblib"
+    joblib.dump({"detector": det, "classifier": clf, "version": "2"}, path, compress=3)
+    print(f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB): {si['name']} + tc {tc['name']}")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--data", type=Path, default=DATA)
-    parser.add_argument("--cv", action="store_true", help="5-fold CV of the default configuration")
-    parser.add_argument("--ablate", action="store_true", help="CV of the ablations too")
-    parser.add_argument("--si-only", action="store_true", help="CV of the span detector only")
-    parser.add_argument("--save", action="store_true", help="fit on all articles, write the model")
-    parser.add_argument("--threshold", type=float, default=0.35)
-    parser.add_argument("--extend", type=float, default=0.1)
-    parser.add_argument("--C-det", dest="c_det", type=float, default=0.3)
-    parser.add_argument("--stack", type=int, default=0, help="second-pass folds (0: one pass)")
-    parser.add_argument("--C-tc", dest="c_tc", type=float, default=4.0)
+    parser.add_argument("--cache", type=Path, default=None, help="folder for prepared documents")
+    parser.add_argument("--eval", action="store_true", help="the frozen-split protocol")
+    parser.add_argument("--skip-si", action="store_true")
+    parser.add_argument("--skip-tc", action="store_true")
+    parser.add_argument("--merge", action="store_true", help="keep skipped parts of scores.json")
+    parser.add_argument("--lr-c", type=float, nargs="*", default=[0.3], help="[] for none")
+    parser.add_argument("--crf-c1", type=float, nargs="*", default=[0.05])
+    parser.add_argument("--tc", nargs="*", choices=list(TC_VARIANTS), help="classifier variants")
+    parser.add_argument("--crf-iter", type=int, default=100)
+    parser.add_argument("--scores", type=Path, default=SCORES)
+    parser.add_argument("--save", action="store_true", help="fit the choice on all, save it")
     args = parser.parse_args()
 
     t0 = time.perf_counter()
     arts = load_ptc(args.data)
-    docs = [prepare_document(a.text, a.id) for a in arts]
+    docs = prepare(arts, args.cache)
     print(f"{len(arts)} articles prepared in {time.perf_counter() - t0:.1f}s", flush=True)
-    det_params = {
-        "C": args.c_det,
-        "threshold": args.threshold,
-        "extend_threshold": args.extend,
-        "stack_folds": args.stack,
-    }
-    tc_params = {"C": args.c_tc}
-    grid = [
-        (0.4, 0.3),
-        (0.35, 0.2),
-        (0.3, 0.2),
-        (0.4, 0.15),
-        (0.3, 0.15),
-        (0.25, 0.15),
-        (0.35, 0.1),
-        (0.25, 0.1),
-    ]
-    results = {}
-    if args.cv:
-        results["default"] = cross_validate(
-            arts, docs, det_params, tc_params, grid, do_tc=not args.si_only
-        )
-        print(json.dumps(results["default"], indent=1), flush=True)
-    if args.ablate:
-        variants = {
-            "tc_no_context": ({}, {"use_context": False}, False, True),
-            "tc_no_chars": ({}, {"use_chars": False}, False, True),
-            "tc_no_cues": ({}, {"use_cues": False}, False, True),
-            "si_no_trim": ({"trim_punct": False}, {}, True, False),
-            "si_no_stack": ({"stack_folds": 0}, {}, True, False),
-        }
-        for name, (dp, tp, do_si, do_tc) in variants.items():
-            results[name] = cross_validate(
-                arts, docs, {**det_params, **dp}, {**tc_params, **tp}, grid, do_si, do_tc
-            )
-            print(name, json.dumps(results[name]), flush=True)
-    if results:
-        (MODEL_DIR / "cv_scores.json").write_text(json.dumps(results, indent=1) + "\n")
+    if args.eval:
+        evaluate(args, arts, docs)
     if args.save:
-        det = SpanDetector(random_state=SEED, **det_params).fit(
-            docs, [[(s.start, s.end) for s in a.spans] for a in arts]
-        )
-        clf = _tc_fit(arts, range(len(arts)), **tc_params)
-        MODEL_DIR.mkdir(parents=True, exist_ok=True)
-        path = MODEL_DIR / "techniques.joblib"
-        joblib.dump({"detector": det, "classifier": clf, "version": "1"}, path, compress=3)
-        print(f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB)")
+        save(args, arts, docs)
     print(f"done in {time.perf_counter() - t0:.1f}s")
 
 

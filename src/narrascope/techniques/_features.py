@@ -19,6 +19,7 @@ from narrascope.document import Document, Sentence, Token
 
 __all__ = [
     "QUOTES",
+    "boilerplate_ranges",
     "prepare_document",
     "sentence_of",
     "span_cues",
@@ -197,6 +198,84 @@ _CUES: dict[str, frozenset[str]] = {
         ]
     ),
 }
+
+
+# Boilerplate: page furniture that is not the article's argument. A line (paragraph) matching
+# one of these is never tagged; a comment-section heading ends the article. Why lines: such text
+# sits on its own line in extracted articles, and matching whole lines keeps quoted uses ("he
+# didn't subscribe to Farrakhan's statement") inside the body untouched.
+_BOILER_LINE = re.compile(
+    r"""^\W*(?:
+        (?:follow|like|find)\s+us\b
+      | (?:please\s+)?share\s+(?:this|on|via)\b
+      | (?:please\s+)?(?:subscribe|unsubscribe)\b
+      | subscribe\s+(?:today|now|here|on)\b
+      | sign\s*up\b
+      | (?:click|tap)\s+here\b
+      | read\s+more\b
+      | related(?:\s+(?:articles?|stories|posts?))?\s*:
+      | (?:please\s+)?(?:help\s+)?support\s+us\b
+      | (?:please\s+)?(?:consider\s+)?donate\b
+      | advertisement\W*$
+      | ©
+      | \(c\)\s*\d{4}
+      | copyright\s+(?:©\s*|\(c\)\s*)?(?:\d{4}|by\b)
+      | about\s+the\s+authors?\b
+      | this\s+field\s+is\s+for\s+validation\b
+      | you\s+can\s+unsubscribe\b
+      | email\s+sign\s*up\b
+    )""",
+    re.IGNORECASE | re.VERBOSE,
+)
+_BOILER_ANYWHERE = re.compile(
+    r"all\s+rights\s+reserved|©\s*\d{4}|\bcopyright\s+(?:©\s*)?\d{4}"
+    r"|\bsubscribe\s+(?:to\s+(?:our|the)\s+(?:newsletter|channel)|on\s+youtube)"
+    r"|\bsign\s+up\s+for\s+(?:our|the)\b.{0,40}\bnewsletter"
+    r"|\bfollow\s+(?:us|me|him|her)\s+on\s+(?:twitter|facebook|instagram|telegram|gab)",
+    re.IGNORECASE,
+)
+# An author bio: "Name Surname is the author of / a senior fellow at / writes for ..." in the last
+# third of the article (so a body sentence about someone's job is not dropped).
+_BIO = re.compile(
+    r"^\W*(?:[A-Z][\w.'’-]*\s+){1,4}(?:is|was)\s+(?:the\s+|a\s+|an\s+)?(?:"
+    r"author|co-?author|editor|columnist|contributor|contributing|writer|journalist|"
+    r"senior\s+(?:fellow|editor|writer|correspondent)|fellow|founder|host|reporter|correspondent"
+    r")\b|^\W*(?:[A-Z][\w.'’-]*\s+){1,4}writes\s+(?:for|about|on)\b",
+)
+_COMMENTS_HEADING = re.compile(
+    r"^\W*(?:\d+\s+)?(?:comments?|responses?|replies|leave\s+a\s+(?:reply|comment)|"
+    r"join\s+the\s+discussion|discussion|comments?\s+are\s+closed)\W*$",
+    re.IGNORECASE,
+)
+
+
+def boilerplate_ranges(text: str) -> list[tuple[int, int]]:
+    """Character ranges (start, end) of ``text`` that are page furniture, not article text.
+
+    Share/subscribe/sign-up/donate lines, copyright notices, author bios near the end, and
+    everything from a comment-section heading ("Comments", "Leave a Reply") on. The techniques
+    stage never puts a span there: annotators never mark it, and a "propaganda" highlight on a
+    newsletter prompt reads as nonsense.
+    """
+    out: list[tuple[int, int]] = []
+    pos = 0
+    n = len(text)
+    for line in text.splitlines(keepends=True):
+        start, end = pos, pos + len(line)
+        pos = end
+        body = line.strip()
+        if not body:
+            continue
+        if start > n // 3 and _COMMENTS_HEADING.match(body):
+            out.append((start, n))
+            break
+        if (
+            _BOILER_LINE.match(body)
+            or (len(body) < 300 and _BOILER_ANYWHERE.search(body))
+            or (start >= 2 * n // 3 and _BIO.match(body))
+        ):
+            out.append((start, end))
+    return out
 
 
 @lru_cache(maxsize=1)
