@@ -9,7 +9,8 @@ get a blank spaCy tokenizer for their language and the same sentencizer; they
 have no NER model. Where ``training/actors.py`` built an actor list from the
 training gold (BG, HI, PT, RU) its actors become the entities (label ``ACTOR``),
 so framing works there too; ``Document.notes`` says so, or that no entities can
-be found for a language without a list, instead of failing.
+be found for a language without a list, instead of failing. Russian also gets
+natasha's NER when it is installed (``_russian.py``), merged with its list.
 """
 
 from __future__ import annotations
