@@ -110,3 +110,13 @@ def test_washington_is_one_actor_in_an_article() -> None:
     # only as a place, it stays the place
     _, entities = _merge("He studied in Washington.", [("Washington", "GPE")])
     assert entities == {"gpe:washington": "GPE"}
+
+
+def test_a_demonym_inside_a_longer_name_is_not_the_actor() -> None:
+    # a headline the small model leaves untagged: the demonym ruler must not take "Western"
+    doc = process(
+        "CNN Peddles False Alarm About Western Antarctica Melting\n\nWestern leaders met.",
+        embeddings=False,
+    )
+    western = [m for m in doc.mentions if m.text == "Western"]
+    assert [doc.text[m.end : m.end + 8] for m in western] == [" leaders"]

@@ -75,6 +75,10 @@ def load_spacy(language: str) -> Language:
     return nlp
 
 
+#: ``ent_id_`` of the demonyms the after-ruler adds (dropped before a capitalised word).
+_DEMONYM_ID = "narrascope-demonym"
+
+
 def english_model() -> str:
     """``sm`` (default, bundled) or ``md`` (``NARRASCOPE_EN_MODEL=md``, for measuring)."""
     name = os.environ.get("NARRASCOPE_EN_MODEL", "sm").lower()
@@ -95,7 +99,7 @@ def _gazetteer_patterns(*, after: bool) -> list[dict[str, str]]:
     if after:
         # demonyms the model missed ("Western leaders"); never before it ("West Bank")
         patterns += [
-            {"label": "NORP", "pattern": alias}
+            {"label": "NORP", "pattern": alias, "id": _DEMONYM_ID}
             for d in gaz.raw_demonyms
             for alias in d["aliases"]
             if not alias.lower().startswith("the ")
@@ -177,6 +181,8 @@ class NlpStage(BaseStage):
             for ent in sdoc.ents:
                 if ent.label_ not in ENTITY_LABELS:
                     continue
+                if ent.ent_id_ == _DEMONYM_ID and ent.end < len(sdoc) and sdoc[ent.end].is_title:
+                    continue  # part of a name the model missed: "Western Antarctica"
                 start, end = ent.start_char, ent.end_char
                 # spaCy includes a leading "the" in some ORG spans: keep the name only
                 surface = text[start:end]
@@ -294,6 +300,9 @@ def _actor_entities(doc: Document, matcher: ActorMatcher) -> tuple[list[Mention]
     return mentions, list(entities.values())
 
 
+_BEFORE_NAME = re.compile(r"[ \t]+[A-Z]")
+
+
 def _propagate(text: str, mentions: list[Mention], doc: Document) -> list[Mention]:
     """Mentions the NER model missed: other occurrences of names it found once.
 
@@ -310,12 +319,15 @@ def _propagate(text: str, mentions: list[Mention], doc: Document) -> list[Mentio
             last = m.text.split()[-1]
             if len(last) >= 3 and last[0].isupper():
                 surface.setdefault(last, "PERSON")
+    demonyms = load_gazetteer().demonyms
     added: list[Mention] = []
     for name, label in surface.items():
         for match in re.finditer(rf"(?<![\w-]){re.escape(name)}(?![\w-])", text):
             start, end = match.span()
             if any(s < end and start < e for s, e in taken):
                 continue
+            if name.casefold() in demonyms and _BEFORE_NAME.match(text, end):
+                continue  # "Western Antarctica" is not the West
             taken.append((start, end))
             added.append(Mention(start, end, name, label, doc.sentence_index(start)))
     return added
