@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -71,7 +72,9 @@ def test_matcher_spans_are_ordered_disjoint_and_inside_the_text(text: str) -> No
         last = end
 
 
-def test_russian_article_gets_actor_entities_and_framing() -> None:
+def test_russian_article_gets_actor_entities_and_framing(monkeypatch: pytest.MonkeyPatch) -> None:
+    # the actor list alone, as without natasha (tests/test_nlp_russian.py covers natasha)
+    monkeypatch.setenv("NARRASCOPE_RU_NER", "off")
     assert load_actors("ru") is not None and load_actors("xx") is None
     text = (
         "Россия обвинила НАТО в эскалации.\n"

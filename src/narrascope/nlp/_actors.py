@@ -136,7 +136,11 @@ class ActorMatcher:
             forms.sort(key=lambda f: (-len(f[0]), -sum(map(len, f[0]))))
 
     def __len__(self) -> int:
-        return len({name for forms in self._by_start.values() for _, name in forms})
+        return len(self.names())
+
+    def names(self) -> list[str]:
+        """The listed actors' names, sorted."""
+        return sorted({name for forms in self._by_start.values() for _, name in forms})
 
     def find(self, text: str) -> list[tuple[int, int, str]]:
         """``(start, end, actor name)`` of every listed actor named in ``text``."""

