@@ -85,30 +85,51 @@ def components(pairs: list[dict[str, str]]) -> list[str]:
     return [find(p["id1"]) for p in pairs]
 
 
-def featurise(arts: dict[str, StoryArticle], pairs: list[dict[str, str]]) -> tuple[np.ndarray, str]:
-    """The feature matrix of the pairs and the encoder's name."""
+def featurise(
+    arts: dict[str, StoryArticle], pairs: list[dict[str, str]], cache: Path | None = None
+) -> tuple[np.ndarray, np.ndarray, str]:
+    """The feature matrix of the pairs (sketched signatures, as the clusterer sees them),
+    the reference char-gram cosine on full vectors, and the encoder's name.
+
+    ``cache`` keeps the lead embeddings (the slow part) between runs, keyed by id.
+    """
     name, encode = load_encoder()
     ids = sorted({p[k] for p in pairs for k in ("id1", "id2")})
     t0 = time.perf_counter()
-    sigs = dict(zip(ids, signatures([arts[i] for i in ids], encode), strict=True))
+    if cache is not None and cache.exists():
+        stored = np.load(cache)
+        vecs = dict(zip(stored["ids"].tolist(), stored["vecs"], strict=True))
+        full = dict(zip(ids, signatures([arts[i] for i in ids], None), strict=True))
+        for i, s in full.items():
+            s.vector = vecs[i].astype(np.float16)
+    else:
+        full = dict(zip(ids, signatures([arts[i] for i in ids], encode), strict=True))
+        if cache is not None:
+            vec = np.array([full[i].vector for i in ids], dtype=np.float32)
+            np.savez(cache, ids=np.array(ids), vecs=vec)
     print(f"signatures of {len(ids)} articles with {name}: {time.perf_counter() - t0:.0f}s")
     freq = DocFrequencies()
-    for s in sigs.values():
+    for s in full.values():
         freq.add(s)
-    X = np.array([pair_features(sigs[p["id1"]], sigs[p["id2"]], freq) for p in pairs])
-    return X, name
+    sk = {i: s.sketch(freq) for i, s in full.items()}
+    X = np.array([pair_features(sk[p["id1"]], sk[p["id2"]], freq) for p in pairs])
+    col = FEATURES.index("char_cos")
+    ref = np.array([pair_features(full[p["id1"]], full[p["id2"]], freq)[col] for p in pairs])
+    return X, ref, name
 
 
 def _pearson(x: np.ndarray, y: np.ndarray) -> float:
     return float(pearsonr(x, y)[0]) if len(x) > 2 and np.std(x) > 0 else float("nan")
 
 
-def cross_validate(X: np.ndarray, overall: np.ndarray, groups: list[str], k: int = 5) -> dict:
+def cross_validate(
+    X: np.ndarray, ref: np.ndarray, overall: np.ndarray, groups: list[str], k: int = 5
+) -> dict:
     """Out-of-fold similarity and decisions of the model and of the char-gram reference."""
     binary = (overall <= SAME) | (overall >= DIFFERENT)
     y = (overall <= SAME).astype(int)
     folds = grouped_folds(groups, k=k)
-    sim = {"model": np.zeros(len(y)), "char_tfidf": X[:, FEATURES.index("char_cos")].copy()}
+    sim = {"model": np.zeros(len(y)), "char_tfidf": ref}
     pred = {m: np.zeros(len(y), dtype=int) for m in sim}
     thresholds: dict[str, list[float]] = defaultdict(list)
     for f in range(k):
@@ -158,15 +179,15 @@ def table(results: dict[str, dict[str, dict]]) -> str:
     return "\n".join(lines)
 
 
-def run() -> tuple[dict, np.ndarray, np.ndarray, list[str], str, dict]:
+def run(cache: Path | None = None) -> tuple[dict, np.ndarray, np.ndarray, list[str], str, dict]:
     """Load, featurise and cross-validate: what both this script and the bench print."""
     arts, pairs = load_pairs()
-    X, encoder = featurise(arts, pairs)
+    X, ref, encoder = featurise(arts, pairs, cache)
     overall = np.array([float(p["Overall"]) for p in pairs])
     langs = [f"{p['lang1']}-{p['lang2']}" for p in pairs]
     groups = components(pairs)
     print(f"{len(pairs)} pairs, {len(set(groups))} article groups (connected components)")
-    cv = cross_validate(X, overall, groups)
+    cv = cross_validate(X, ref, overall, groups)
     return report(cv, overall, langs), X, overall, groups, encoder, cv
 
 
@@ -218,8 +239,9 @@ def main() -> None:
     """Cross-validate, print, and (unless --no-write) fit and write the artefact and card."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--no-write", action="store_true", help="print the figures only")
+    ap.add_argument("--cache", type=Path, help="npz file keeping the lead embeddings between runs")
     args = ap.parse_args()
-    results, X, overall, groups, encoder, cv = run()
+    results, X, overall, groups, encoder, cv = run(args.cache)
     print(table(results))
     if args.no_write:
         return

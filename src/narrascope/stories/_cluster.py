@@ -18,8 +18,9 @@ with the learnt :class:`~narrascope.stories._similarity.SameStoryModel`, and a
 pair of dated articles further apart than ``window_days`` is never a match
 (undated articles are matched by content alone).
 
-Story ids are stable: a story is named by the id of its first member and keeps
-it; when a new article matches members of two stories, the later-founded story
+Story ids are stable: a story is named by the id of its first member (within one
+call, articles are taken earliest published first, undated last) and keeps it;
+when a new article matches members of two stories, the later-founded story
 merges into the earlier one and ``(from, into)`` is recorded. Adding articles
 never renames a story except through a recorded merge.
 """
@@ -30,6 +31,7 @@ import hashlib
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Protocol
 
 import numpy as np
@@ -227,8 +229,7 @@ class StoryClusterer:
                     update.assigned[aid] = into
         return into
 
-    def _match(self, sig: Signature) -> list[tuple[float, str]]:
-        keys = keys_of(sig, self.index.freq)
+    def _match(self, sig: Signature, keys: Sequence[int]) -> list[tuple[float, str]]:
         cands: list[Signature] = []
         ids: list[str] = []
         for cid in self.index.candidates(keys, self.limit):
@@ -258,11 +259,15 @@ class StoryClusterer:
         arts = [a for a in articles if a.id not in self._story_of]
         copies = [a for a in arts if original_of.get(a.id, a.id) != a.id]
         fresh = [a for a in arts if original_of.get(a.id, a.id) == a.id]
+        # Earliest published first (undated last), so a story is founded by its first report.
+        fresh.sort(key=lambda a: (a.published is None, a.published or date.min))
         update = ClusterUpdate()
         for art, sig in zip(fresh, signatures(fresh, self.encoder), strict=True):
             self.index.freq.add(sig)
-            matches = self._match(sig)
-            self.index.add(art.id, sig, keys_of(sig, self.index.freq))
+            sig = sig.sketch(self.index.freq)
+            keys = keys_of(sig, self.index.freq)
+            matches = self._match(sig, keys)
+            self.index.add(art.id, sig, keys)
             if not matches:
                 story = self._found(art.id)
                 update.new_stories.append(story)

@@ -72,6 +72,9 @@ FEATURES: tuple[str, ...] = (
 N_GRAMS = 2**20
 #: Characters of body text read for grams: enough for the story, bounded cost.
 TEXT_CHARS = 6000
+#: Grams and entities a sketched signature keeps (see :meth:`Signature.sketch`).
+SKETCH_GRAMS = 300
+MAX_ENTITIES = 64
 #: Characters of body text put after the title for the embedding ("lead").
 LEAD_CHARS = 400
 
@@ -115,6 +118,33 @@ class Signature:
     published: date | None = None
     language: str | None = None
 
+    def sketch(self, freq: DocFrequencies, k: int = SKETCH_GRAMS) -> Signature:
+        """A copy keeping only the ``k`` grams of highest TF-IDF (and at most 64 entities).
+
+        Why: a full 6,000-character text has ~8,000 distinct grams (64 kB); the
+        top few hundred carry the cosine between reports of one event and keep
+        a 100k-article index in memory. Training sketches the same way, so the
+        learnt weights fit the sketched cosine. Call after ``freq.add(self)``.
+        """
+        if len(self.grams) > k:
+            keep = np.sort(np.argsort(-(self.tf * freq.gram_idf(self.grams)), kind="stable")[:k])
+            grams, tf = self.grams[keep], self.tf[keep]
+        else:
+            grams, tf = self.grams, self.tf
+        ents = self.entities
+        if len(ents) > MAX_ENTITIES:
+            ents = frozenset(sorted(ents, key=lambda e: (-freq.entity_idf(e), e))[:MAX_ENTITIES])
+        return Signature(
+            grams,
+            tf.astype(np.float16),
+            self.title_grams,
+            self.title_tf.astype(np.float16),
+            ents,
+            self.vector,
+            self.published,
+            self.language,
+        )
+
 
 @dataclass
 class DocFrequencies:
@@ -139,13 +169,20 @@ class DocFrequencies:
         return math.log((1.0 + self.n_docs) / (1.0 + self.entities.get(ent, 0))) + 1.0
 
 
+def _grams_many(texts: Sequence[str], limit: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Hashed grams (sorted) and sublinear counts of many texts in one vectoriser call."""
+    mat = _HASHER.transform([t[:limit] if t.strip() else "" for t in texts]).tocsr()
+    mat.sort_indices()
+    out = []
+    for i in range(len(texts)):
+        lo, hi = mat.indptr[i], mat.indptr[i + 1]
+        tf = 1.0 + np.log(mat.data[lo:hi].astype(np.float32))
+        out.append((mat.indices[lo:hi].astype(np.int32), tf))
+    return out
+
+
 def _grams(text: str, limit: int) -> tuple[np.ndarray, np.ndarray]:
-    if not text.strip():
-        return np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.float32)
-    row = _HASHER.transform([text[:limit]]).tocsr()
-    row.sort_indices()
-    tf = 1.0 + np.log(row.data.astype(np.float32))
-    return row.indices.astype(np.int32), tf.astype(np.float32)
+    return _grams_many([text], limit)[0]
 
 
 def entities_of(text: str) -> frozenset[str]:
@@ -203,13 +240,22 @@ def lead_of(article: StoryArticle) -> str:
     return f"{article.title}\n{article.text[:LEAD_CHARS]}".strip()
 
 
-def signature(article: StoryArticle, vector: np.ndarray | None) -> Signature:
-    """The :class:`Signature` of an article with its precomputed lead embedding."""
-    grams, tf = _grams(f"{article.title}\n{article.text}", TEXT_CHARS)
-    tgrams, ttf = _grams(article.title, 400)
+def signature(
+    article: StoryArticle,
+    vector: np.ndarray | None,
+    grams: tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]] | None = None,
+) -> Signature:
+    """The :class:`Signature` of an article with its precomputed lead embedding.
+
+    ``grams`` passes the (text, title) grams when :func:`signatures` computed them
+    for a whole batch.
+    """
+    if grams is None:
+        grams = (_grams(f"{article.title}\n{article.text}", TEXT_CHARS), _grams(article.title, 200))
+    (grams_, tf), (tgrams, ttf) = grams
     vec = None if vector is None else np.asarray(vector, dtype=np.float16)
     return Signature(
-        grams,
+        grams_,
         tf,
         tgrams,
         ttf,
@@ -230,7 +276,9 @@ def _cosine(ia: np.ndarray, wa: np.ndarray, ib: np.ndarray, wb: np.ndarray) -> f
 
 def pair_features(a: Signature, b: Signature, freq: DocFrequencies) -> np.ndarray:
     """The :data:`FEATURES` row of a pair under the current document frequencies."""
-    char = _cosine(a.grams, a.tf * freq.gram_idf(a.grams), b.grams, b.tf * freq.gram_idf(b.grams))
+    wa = a.tf.astype(np.float64) * freq.gram_idf(a.grams)
+    wb = b.tf.astype(np.float64) * freq.gram_idf(b.grams)
+    char = _cosine(a.grams, wa, b.grams, wb)
     if a.vector is None or b.vector is None:
         emb = 0.0
     else:
@@ -243,8 +291,8 @@ def pair_features(a: Signature, b: Signature, freq: DocFrequencies) -> np.ndarra
     else:
         ent, ent_missing = 0.0, 1.0
     if len(a.title_grams) and len(b.title_grams):
-        ta = a.title_tf * freq.gram_idf(a.title_grams)
-        tb = b.title_tf * freq.gram_idf(b.title_grams)
+        ta = a.title_tf.astype(np.float64) * freq.gram_idf(a.title_grams)
+        tb = b.title_tf.astype(np.float64) * freq.gram_idf(b.title_grams)
         title, title_missing = _cosine(a.title_grams, ta, b.title_grams, tb), 0.0
     else:
         title, title_missing = 0.0, 1.0
@@ -371,5 +419,9 @@ def signatures(
         chunk = arts[i : i + batch]
         vecs: Sequence[np.ndarray | None]
         vecs = [None] * len(chunk) if encode is None else list(encode([lead_of(a) for a in chunk]))
-        out.extend(signature(a, v) for a, v in zip(chunk, vecs, strict=True))
+        body = _grams_many([f"{a.title}\n{a.text}" for a in chunk], TEXT_CHARS)
+        head = _grams_many([a.title for a in chunk], 200)
+        out.extend(
+            signature(a, v, (g, t)) for a, v, g, t in zip(chunk, vecs, body, head, strict=True)
+        )
     return out
