@@ -83,15 +83,21 @@ def main() -> None:
     ap.add_argument("--n", type=int, default=10_000)
     ap.add_argument("--add", type=int, default=1_000)
     ap.add_argument("--batch", type=int, default=1_000)
+    ap.add_argument("--vectors", type=Path, help=".npy keeping the base lead embeddings")
     args = ap.parse_args()
     base = bases()
     rng = np.random.default_rng(5)
     days = [date(2024, 1, 1) + timedelta(days=int(d)) for d in rng.integers(0, 730, len(base))]
     name, encode = load_encoder()
-    t0 = time.perf_counter()
-    base_vecs = encode([lead_of(b) for b in base])
-    enc_s = time.perf_counter() - t0
-    print(f"encoder {name}: {len(base)} leads in {enc_s:.1f}s ({len(base) / enc_s:.0f}/s)")
+    if args.vectors and args.vectors.exists():
+        base_vecs = np.load(args.vectors)
+    else:
+        t0 = time.perf_counter()
+        base_vecs = encode([lead_of(b) for b in base])
+        enc_s = time.perf_counter() - t0
+        print(f"encoder {name}: {len(base)} leads in {enc_s:.1f}s ({len(base) / enc_s:.0f}/s)")
+        if args.vectors:
+            np.save(args.vectors, base_vecs)
     vec_of: dict[str, np.ndarray] = {}
     noise = np.random.default_rng(6)
 
@@ -112,6 +118,9 @@ def main() -> None:
                 truth_of[a.id] = b
             cl.add(arts)
             vec_of.clear()
+            done = len(truth_of) - start
+            if done % (5 * args.batch) == 0 or done == n:
+                print(f"  {label}: {done} in {time.perf_counter() - t:.0f}s", flush=True)
         secs = time.perf_counter() - t
         print(
             f"{label}: {n} articles in {secs:.1f}s ({n / secs:.0f}/s), "

@@ -131,3 +131,11 @@ def test_pair_features_are_symmetric() -> None:
     freq = _freq(*sigs)
     for a, b in itertools.combinations(sigs, 2):
         assert np.allclose(pair_features(a, b, freq), pair_features(b, a, freq))
+
+
+def test_degree_two_expansion_matches_scikit_learn() -> None:
+    from sklearn.preprocessing import PolynomialFeatures
+
+    X, _, _ = _toy(10)
+    expected = PolynomialFeatures(2, include_bias=False).fit_transform(X)
+    assert np.allclose(SameStoryModel(degree=2)._expand(X), expected)

@@ -173,7 +173,10 @@ class StoryClusterer:
     :func:`~narrascope.stories._similarity.load_encoder` (loaded on first use);
     pass ``encoder=False`` to cluster on lexical features alone. ``cross_model``
     (with its own threshold) decides pairs of two different known languages;
-    without it ``model`` decides every pair.
+    without it ``model`` decides every pair. An article joins the story of its
+    best match; another story it also matches merges in only where that match
+    reaches ``merge_threshold`` (a stricter bar: one loose link must not chain
+    two events into one story).
     """
 
     @classmethod
@@ -195,8 +198,10 @@ class StoryClusterer:
         window_days: int = 7,
         limit: int = 48,
         cross_model: SameStoryModel | None = None,
+        merge_threshold: float = 0.9,
     ) -> None:
         self.model = model
+        self.merge_threshold = merge_threshold
         self.cross_model = cross_model
         self.index: CandidateIndex = index if index is not None else MemoryCandidateIndex()
         self._encoder = encoder
@@ -300,7 +305,9 @@ class StoryClusterer:
                 story = self._found(art.id)
                 update.new_stories.append(story)
             else:
-                story = self._merge({self._story_of[cid] for _, cid in matches}, update)
+                linked = {self._story_of[matches[0][1]]}
+                linked |= {self._story_of[c] for p, c in matches if p >= self.merge_threshold}
+                story = self._merge(linked, update)
             self._join(art.id, story)
             update.assigned[art.id] = story
         pending = list(copies)

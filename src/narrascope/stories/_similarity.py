@@ -354,6 +354,9 @@ class SameStoryModel(ClassifierMixin, BaseEstimator):
             X = X[:, [FEATURES.index(f) for f in self.use]]
         if self.degree <= 1:
             return X
+        if self.degree == 2:  # PolynomialFeatures' column order, without its per-call overhead
+            n = X.shape[1]
+            return np.hstack([X, *(X[:, i : i + 1] * X[:, i:] for i in range(n))])
         return PolynomialFeatures(self.degree, include_bias=False).fit_transform(X)
 
     def fit(
