@@ -83,6 +83,7 @@ def main() -> None:
     ap.add_argument("--n", type=int, default=10_000)
     ap.add_argument("--add", type=int, default=1_000)
     ap.add_argument("--batch", type=int, default=1_000)
+    ap.add_argument("--no-cross", action="store_true", help="one model for every pair")
     ap.add_argument("--vectors", type=Path, help=".npy keeping the base lead embeddings")
     args = ap.parse_args()
     base = bases()
@@ -106,6 +107,8 @@ def main() -> None:
         return rows / np.linalg.norm(rows, axis=1, keepdims=True)
 
     cl = StoryClusterer.shipped(MemoryCandidateIndex(), encoder=lookup)
+    if args.no_cross:
+        cl.cross_model = None
     truth_of: dict[str, int] = {}
     rss0 = peak_rss_mb()
 

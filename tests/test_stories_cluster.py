@@ -96,6 +96,15 @@ def test_an_article_linking_two_stories_merges_them_into_the_earlier() -> None:
     assert cl.story_of("b1") == "q1"
 
 
+def test_a_weaker_second_link_joins_without_merging() -> None:
+    cl = StoryClusterer(char_model(), encoder=False, merge_threshold=1.01)  # never merge
+    cl.add([art("q1", "Earthquake", QUAKE_TEXT), art("b1", "Budget", BUDGET_TEXT)])
+    up = cl.add([art("m1", "Round-up", QUAKE_TEXT + " " + BUDGET_TEXT)])
+    assert up.merges == [] and cl.merges == []
+    assert up.assigned["m1"] in {"q1", "b1"}
+    assert sorted(map(len, cl.stories().values())) == [1, 2]
+
+
 def test_copies_join_their_originals_story_whatever_their_text() -> None:
     cl = lexical()
     up = cl.add(
