@@ -22,9 +22,9 @@ ALARM = f"{HOAX}: Climate movement is alarmist"
 BLAME = "URW: Blaming the war on others rather than the invader"
 WEST = f"{BLAME}: The West are the aggressors"
 
-PT_CLIMATE = """Os alarmistas do clima querem proibir o seu carro e a sua vaca
+PT_CLIMATE = """Cientistas alertam que o aquecimento global pode tornar o planeta inabitável
 
-A chamada emergência climática é uma fraude promovida por elites globalistas que lucram com os subsídios verdes. As turbinas eólicas falham todos os invernos e os painéis solares tornam a eletricidade impagável para as famílias. O clima sempre mudou em ciclos naturais, e o dióxido de carbono é alimento para as plantas. Os ativistas do clima bloqueiam estradas e os cientistas que duvidam dos modelos climáticos são silenciados.
+Segundo um novo relatório divulgado esta semana, as temperaturas médias do planeta continuam a subir e os fenómenos extremos, como secas, cheias e incêndios florestais, são cada vez mais frequentes em Portugal e no resto da Europa. Os investigadores afirmam que, se nada for feito, muitas regiões do sul da Europa poderão ficar desertas até ao final do século. De acordo com os especialistas, o degelo dos glaciares e a subida do nível do mar ameaçam milhões de pessoas que vivem nas zonas costeiras. O governo português anunciou que vai reforçar as medidas de proteção civil durante o verão.
 """
 
 PT_WAR = """A NATO provocou a Rússia e agora o Ocidente quer uma guerra mundial
