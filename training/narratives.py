@@ -127,7 +127,9 @@ def head_model(cfg: dict) -> NarrativeModel:
     return NarrativeModel(**kw)
 
 
-def oof(cfg: dict, F: sp.csr_matrix, y: list[list[str]], langs: list[str]) -> tuple[np.ndarray, list[str]]:
+def oof(
+    cfg: dict, F: sp.csr_matrix, y: list[list[str]], langs: list[str]
+) -> tuple[np.ndarray, list[str]]:
     """Out-of-fold probabilities over all labels seen (5 folds, stratified by language)."""
     labels = sorted({lab for labs in y for lab in labs})
     P = np.zeros((F.shape[0], len(labels)), dtype=np.float32)
@@ -170,7 +172,13 @@ def run_cv(names: list[str], tr: list[Article], feats: dict) -> dict:
         merged = json.loads(CV_CACHE.read_text()) if CV_CACHE.exists() else {}
         merged[name] = cache[name]
         CV_CACHE.write_text(json.dumps(merged, indent=1))
-        print(name, f"mean fine {fine:.4f}", json.dumps({k: (v["f1_fine"], v["f1_coarse"]) for k, v in res.items()}), f"{time.time() - t0:.0f} s", flush=True)
+        print(
+            name,
+            f"mean fine {fine:.4f}",
+            json.dumps({k: (v["f1_fine"], v["f1_coarse"]) for k, v in res.items()}),
+            f"{time.time() - t0:.0f} s",
+            flush=True,
+        )
     return json.loads(CV_CACHE.read_text())
 
 
@@ -192,12 +200,24 @@ def look_at_test() -> int:
     return n
 
 
-def final(name: str, tr: list[Article], te: list[Article], feats: dict, everything: list[Article], write: bool) -> None:
+def final(
+    name: str,
+    tr: list[Article],
+    te: list[Article],
+    feats: dict,
+    everything: list[Article],
+    write: bool,
+) -> None:
     cv = run_cv([name], tr, feats)[name]
     cfg = cv["config"]
-    per_lang = {lang: (r["t_coarse"], r["t_fine"], r["t_fallback"]) for lang, r in cv["per_language"].items()}
+    per_lang = {
+        lang: (r["t_coarse"], r["t_fine"], r["t_fallback"])
+        for lang, r in cv["per_language"].items()
+    }
     # 1. the chosen configuration fitted on the train part, scored once on the frozen test part
-    m = head_model(cfg).fit_on_features(stack(feats["train"], cfg["blocks"]), [a.labels for a in tr])
+    m = head_model(cfg).fit_on_features(
+        stack(feats["train"], cfg["blocks"]), [a.labels for a in tr]
+    )
     P = m.proba_from_features(stack(feats["test"], cfg["blocks"]))
     pred = [decide_labels(m.labels_, row, *per_lang[a.lang]) for row, a in zip(P, te, strict=True)]
     ref = reference(tr, te)
@@ -205,7 +225,11 @@ def final(name: str, tr: list[Article], te: list[Article], feats: dict, everythi
     table = {}
     for lang in [*LANGS, "mean"]:
         if lang == "mean":
-            table["mean"] = {k: round(float(np.mean([table[g][k] for g in LANGS])), 4) for k in table["EN"] if k != "n"}
+            table["mean"] = {
+                k: round(float(np.mean([table[g][k] for g in LANGS])), 4)
+                for k in table["EN"]
+                if k != "n"
+            }
             continue
         rows = [i for i, a in enumerate(te) if a.lang == lang]
         gold = [te[i].labels for i in rows]
@@ -218,7 +242,10 @@ def final(name: str, tr: list[Article], te: list[Article], feats: dict, everythi
     print(f"frozen test (look #{looks}) — {name}")
     print("lang  n    fine   coarse | reference fine coarse | Other")
     for lang, r in table.items():
-        print(f"{lang:4} {r.get('n', ''):4} {r['f1_fine']:.3f}  {r['f1_coarse']:.3f}  |  {r['reference_fine']:.3f}  {r['reference_coarse']:.3f}  | {r.get('predicted_other', '')}", flush=True)
+        print(
+            f"{lang:4} {r.get('n', ''):4} {r['f1_fine']:.3f}  {r['f1_coarse']:.3f}  |  {r['reference_fine']:.3f}  {r['reference_coarse']:.3f}  | {r.get('predicted_other', '')}",
+            flush=True,
+        )
     if not write:
         return
     # 2. the shipped model: same configuration and thresholds, fitted on all training articles
@@ -233,7 +260,13 @@ def final(name: str, tr: list[Article], te: list[Article], feats: dict, everythi
     OUT.mkdir(parents=True, exist_ok=True)
     joblib.dump(model, ARTEFACT, compress=3)
     all_cv = json.loads(CV_CACHE.read_text())
-    results = {"protocol": PROTOCOL, "chosen": name, "frozen_test": table, "test_looks": looks, "inner_cv": all_cv}
+    results = {
+        "protocol": PROTOCOL,
+        "chosen": name,
+        "frozen_test": table,
+        "test_looks": looks,
+        "inner_cv": all_cv,
+    }
     (OUT / "cv_results.json").write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     write_card(results, cfg, len(model.labels_), ARTEFACT.stat().st_size)
     print(f"wrote {ARTEFACT} ({ARTEFACT.stat().st_size / 1e6:.1f} MB)")
@@ -266,10 +299,9 @@ def write_card(results: dict, cfg: dict, n_heads: int, size: int) -> None:
         "",
         f"**Model** (`{results['chosen']}`): one-vs-rest logistic regression (liblinear, C={cfg['C']}, "
         f"class weights {cfg.get('class_weight', 'balanced')}) with {n_heads} heads (labels with ≥ 3 "
-        f"training articles) over the blocks {', '.join(cfg['blocks'])} (word = tf-idf word 1–2-grams, "
-        "40k; char = tf-idf char_wb 3–5-grams, 40k; emb = mean of the bundled model2vec sentence "
-        "vectors; desc = cosine of the article (mean and best sentence) to our label "
-        "descriptions in `taxonomy.tsv`). A topic head (URW/CC), trained on the topic of each "
+        f"training articles) over "
+        + "; ".join(BLOCK_TEXT[b] for b in cfg["blocks"])
+        + ". A topic head (URW/CC), trained on the topic of each "
         "article's *labels*, gates the labels of the other topic "
         f"(`domain_gate={cfg.get('domain_gate', 'hard')}`). Decisions: per-language thresholds "
         "(narrative, sub-narrative, fall-back) chosen by inner CV; the fall-back gives an article "
@@ -302,11 +334,24 @@ def write_card(results: dict, cfg: dict, n_heads: int, size: int) -> None:
     ]
     for name, r in cv.items():
         pl = r["per_language"]
-        lines.append(f"| {name} | {r['mean_fine']:.3f} | " + " | ".join(f"{pl[g]['f1_fine']:.3f}" for g in LANGS) + " |")
+        lines.append(
+            f"| {name} | {r['mean_fine']:.3f} | "
+            + " | ".join(f"{pl[g]['f1_fine']:.3f}" for g in LANGS)
+            + " |"
+        )
+    unrun = [n for n in CONFIGS if n not in cv]
     lines += [
         "",
+        "Candidates defined in the script but not cross-validated within this session's CPU "
+        "budget (one configuration took 10–20 min on the shared 2-core machine): "
+        + (", ".join(f"`{n}`" for n in unrun) or "none")
+        + ". Not tried: self-training on the unlabeled test articles.",
+        "",
         "Chosen thresholds (t_coarse / t_fine / t_fallback): "
-        + "; ".join(f"{g} {chosen[g]['t_coarse']} / {chosen[g]['t_fine']} / {chosen[g]['t_fallback']}" for g in LANGS)
+        + "; ".join(
+            f"{g} {chosen[g]['t_coarse']} / {chosen[g]['t_fine']} / {chosen[g]['t_fallback']}"
+            for g in LANGS
+        )
         + f"; other languages {chosen['all']['t_coarse']} / {chosen['all']['t_fine']} / {chosen['all']['t_fallback']}.",
         "",
         "## The Portuguese failure (fixed)",
@@ -344,16 +389,35 @@ def write_card(results: dict, cfg: dict, n_heads: int, size: int) -> None:
     (OUT / "MODEL_CARD.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
+BLOCK_TEXT = {
+    "word": "tf-idf word 1–2-grams (40k)",
+    "char": "tf-idf char_wb 3–5-grams (40k)",
+    "emb": "the mean of the bundled model2vec sentence vectors",
+    "desc": "the cosine of the article (mean and best sentence) to our label descriptions",
+}
 SPEED = "(to be measured)"
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--cv", default="", help="comma-separated configurations to cross-validate")
-    ap.add_argument("--final", default="", help="score this configuration on the frozen test and ship it")
-    ap.add_argument("--reference", action="store_true", help="only compute the reference's predictions")
+    ap.add_argument(
+        "--final", default="", help="score this configuration on the frozen test and ship it"
+    )
+    ap.add_argument(
+        "--reference", action="store_true", help="only compute the reference's predictions"
+    )
+    ap.add_argument(
+        "--card", action="store_true", help="only rewrite MODEL_CARD.md from cv_results.json"
+    )
     ap.add_argument("--no-write", action="store_true", help="with --final: print, write nothing")
     args = ap.parse_args()
+    if args.card:
+        results = json.loads((OUT / "cv_results.json").read_text(encoding="utf-8"))
+        model = joblib.load(ARTEFACT)
+        cfg = results["inner_cv"][results["chosen"]]["config"]
+        write_card(results, cfg, len(model.labels_), ARTEFACT.stat().st_size)
+        return
     everything, _unlabeled = load_corpus()
     tr, te = split(everything)
     print(f"{len(tr)} train-part and {len(te)} test-part articles", flush=True)
