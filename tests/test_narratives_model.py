@@ -94,3 +94,7 @@ def test_weights_are_float16_and_scores_stay_probabilities() -> None:
     assert model.coef_.dtype == np.float16
     P = model.predict_proba(X)
     assert P.shape == (len(X), len(model.labels_)) and ((P >= 0) & (P <= 1)).all()
+    # the float32 copy made for predicting is never written into the artefact
+    assert "_coef32" not in model.__getstate__()
+    P2, domains = model.predict_with_domain(X)
+    assert np.array_equal(P, P2) and domains == model.predict_domain(X)

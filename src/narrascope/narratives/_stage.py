@@ -140,8 +140,7 @@ class NarrativeStage(BaseStage):
         if not docs:
             return []
         inputs = [self._input(d) for d in docs]
-        P = self.model.predict_proba(inputs)
-        domains = self.model.predict_domain(inputs)
+        P, domains = self.model.predict_with_domain(inputs)
         out = []
         for doc, row, dom in zip(docs, P, domains, strict=True):
             nars, subs = decide_labels(self.model.labels_, row, *self._thresholds(doc.language))
