@@ -139,13 +139,17 @@ class NarrativeModel(BaseEstimator):
         """The article rows the heads see (vectorizers fitted)."""
         return self._blocks(X)
 
-    def _blocks(self, X: Sequence[NarrativeInput]) -> sp.csr_matrix:
+    def _blocks(self, X: Sequence[NarrativeInput], char: bool = True) -> sp.csr_matrix:
         texts = [x.text for x in X]
         blocks: list[sp.spmatrix] = []
         if self.use_word:
             blocks.append(self.word_.transform(texts))
-        if self.use_char:
+        if self.use_char and char:
             blocks.append(self.char_.transform(texts))
+        elif self.use_char:  # zero columns: the block's weights then contribute nothing
+            blocks.append(
+                sp.csr_matrix((len(texts), len(self.char_.vocabulary_)), dtype=np.float32)
+            )
         if self.use_emb or self.use_desc:
             means = np.stack([_mean_vector(x.sentence_vectors, self.dim_) for x in X])
             if self.use_emb:
@@ -278,8 +282,8 @@ class NarrativeModel(BaseEstimator):
         """``(len(labels), n_sentences)``: each sentence's contribution to each label's logit.
 
         Exact for the embedding block (the article vector is the mean of the
-        sentence vectors), and the tf-idf rows of the sentence alone for the
-        lexical blocks: the sentences that push the article towards the label.
+        sentence vectors), and the word tf-idf rows of the sentence alone for the
+        lexical part: the sentences that push the article towards the label.
         """
         check_is_fitted(self, "coef_")
         idx = [self.labels_.index(lab) for lab in labels if lab in self.labels_]
@@ -288,7 +292,11 @@ class NarrativeModel(BaseEstimator):
         vecs = x.sentence_vectors
         if vecs is None or len(vecs) != len(sentences):
             vecs = np.zeros((len(sentences), self.dim_), dtype=np.float32)
-        F = self._blocks([NarrativeInput(s, vecs[i : i + 1]) for i, s in enumerate(sentences)])
+        # Character n-grams are left out of the evidence: they double the stage's time (the
+        # sentences would be analysed again) and a sentence is chosen for its words anyway.
+        F = self._blocks(
+            [NarrativeInput(s, vecs[i : i + 1]) for i, s in enumerate(sentences)], char=False
+        )
         contrib = (self._logits(F, idx) - self.intercept_[idx]).T
         out = np.zeros((len(labels), len(sentences)), dtype=np.float32)
         k = 0
