@@ -2,8 +2,8 @@
 
 Scores for a batch are computed at once (:meth:`NarrativeStage.predict`) and
 written into the documents separately (:meth:`NarrativeStage.set_annotations`).
-Decision thresholds are the ones cross-validation chose for the article's
-language (a global pair for other languages); the label set is made consistent
+Decision thresholds are the ones inner cross-validation chose for the article's
+language (a global triple for other languages); the label set is made consistent
 with the taxonomy's hierarchy (:func:`~narrascope.narratives.enforce_hierarchy`).
 """
 
@@ -131,23 +131,26 @@ class NarrativeStage(BaseStage):
             vecs = np.zeros((0, 1), dtype=np.float32)
         return NarrativeInput(doc.text, vecs)
 
-    def _thresholds(self, language: str) -> tuple[float, float]:
-        per_lang = getattr(self.model, "language_thresholds_", {})
-        return per_lang.get(
-            (language or "").upper(), (self.model.threshold_coarse, self.model.threshold_fine)
+    def _thresholds(self, language: str) -> tuple[float, float, float | None]:
+        """(coarse, fine, fall-back) thresholds inner CV chose for the article's language."""
+        default = (
+            self.model.threshold_coarse,
+            self.model.threshold_fine,
+            getattr(self.model, "threshold_fallback", None),
         )
+        per_lang = getattr(self.model, "language_thresholds_", {})
+        chosen = tuple(per_lang.get((language or "").upper(), default))
+        return (*chosen, None)[:3]  # type: ignore[return-value]
 
     def predict(self, docs: list[Document]) -> list[NarrativeScores]:
         """Label probabilities, domain and the thresholded label set of every document."""
         if not docs:
             return []
         inputs = [self._input(d) for d in docs]
-        P = self.model.predict_proba(inputs)
-        domains = self.model.predict_domain(inputs)
+        P, domains = self.model.predict_with_domain(inputs)
         out = []
         for doc, row, dom in zip(docs, P, domains, strict=True):
-            tc, tf = self._thresholds(doc.language)
-            nars, subs = decide_labels(self.model.labels_, row, tc, tf)
+            nars, subs = decide_labels(self.model.labels_, row, *self._thresholds(doc.language))
             if self._too_short(doc):
                 nars, subs = [OTHER], [OTHER]
             probs = {lab: float(v) for lab, v in zip(self.model.labels_, row, strict=True)}
