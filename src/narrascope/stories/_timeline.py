@@ -1,0 +1,456 @@
+"""Timeline of a story: the dated events its articles report, grouped across outlets.
+
+Why two steps. ``dateparser.search.search_dates`` alone reads too much as dates in news
+text ("$61" becomes 1961, "12 years" becomes 2012) and misses plain ones ("3 March 2024
+and in May 2023"). So date *phrases* are first spotted with patterns built from
+dateparser's own locale data (month and weekday names, its relative phrases such as
+"yesterday" or "на прошлой неделе", its "N days ago" patterns), and each phrase is then
+*resolved* by ``DateDataParser`` against the article's publication date
+(``RELATIVE_BASE``, ``PREFER_DATES_FROM='past'``). No date arithmetic is written here.
+
+Nothing is dated that the data does not date: a phrase that needs a reference point
+("on Friday", "last week", "3 March" without a year) is dated only when the article has a
+publication date; an undated article yields only dates that carry their own year.
+
+A date is written at the precision the text gives it (ISO 8601 reduced precision):
+``2024-03-08`` (day), ``2024-W09`` (week: "last week"), ``2024-03`` (month), ``2024``
+(year); ``granularity`` says which.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+
+from narrascope.document import Document, Sentence
+
+__all__ = [
+    "DateMention",
+    "Event",
+    "TimelineEntry",
+    "build_timeline",
+    "date_mentions",
+    "extract_events",
+    "lexical_similarity",
+    "sentences_of",
+]
+
+#: dateparser period → our granularity (a time of day is still a day)
+_GRANULARITY = {"time": "day", "day": "day", "week": "week", "month": "month", "year": "year"}
+_UNITS = ("day", "week", "month", "year")
+#: a number as dateparser's "N days ago" patterns write it, or a number word ("two")
+_DP_NUMBER = r"(\d++[.,]?\d*+)"
+_NUMBER_OR_WORD = r"(?:\d+|[^\W\d_]+)"
+#: prepositions before a bare year ("in 2019"): a bare four-digit number is too often a count
+_YEAR_PREPOSITIONS = {"en": "in|since", "ru": "в|с", "bg": "през|от", "pt": "em|desde"}
+_MONTH_KEYS = (
+    "january", "february", "march", "april", "may", "june",
+    "july", "august", "september", "october", "november", "december",
+)  # fmt: skip
+_WEEKDAY_KEYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_B = r"(?<![\w-])"  # start of a word (hyphen counts as a word character: "COVID-19")
+_E = r"(?![\w-])"  # end of a word
+
+
+@dataclass(slots=True)
+class DateMention:
+    """A date phrase of an article and the date dateparser resolved it to.
+
+    ``start``/``end`` index ``Document.text``; ``relative`` says the phrase needed the
+    publication date ("yesterday", "3 March") to be dated.
+    """
+
+    start: int
+    end: int
+    text: str
+    date: str
+    granularity: str
+    relative: bool
+    sentence: int
+
+
+@dataclass(slots=True)
+class Event:
+    """One dated sentence of one article."""
+
+    article: str
+    outlet: str
+    date: str
+    granularity: str
+    text: str
+    start: int
+    end: int
+    phrase: DateMention
+    entities: frozenset[str] = frozenset()
+
+
+@dataclass(slots=True)
+class TimelineEntry:
+    """Events of several articles that report the same thing on the same date."""
+
+    date: str
+    granularity: str
+    event: str
+    events: list[Event] = field(default_factory=list)
+
+    @property
+    def outlets(self) -> list[str]:
+        return sorted({e.outlet for e in self.events if e.outlet})
+
+    @property
+    def articles(self) -> list[str]:
+        return list(dict.fromkeys(e.article for e in self.events))
+
+    def to_dict(self) -> dict[str, Any]:
+        """The issue's JSON shape: ``{"date", "event", "outlets", "quotes"}`` and more."""
+        return {
+            "date": self.date,
+            "granularity": self.granularity,
+            "event": self.event,
+            "outlets": self.outlets,
+            "articles": self.articles,
+            "quotes": [
+                {
+                    "article": e.article,
+                    "outlet": e.outlet,
+                    "start": e.start,
+                    "end": e.end,
+                    "text": e.text,
+                    "date_text": e.phrase.text,
+                }
+                for e in self.events
+            ],
+        }
+
+
+# --------------------------------------------------------------------- spotting
+
+
+def _alternation(words: Sequence[str]) -> str:
+    unique = sorted({w for w in words if w}, key=lambda w: (-len(w), w))
+    return "|".join(re.escape(w) for w in unique)
+
+
+@lru_cache(maxsize=32)
+def _locale_info(language: str) -> dict[str, Any] | None:
+    from dateparser.languages.loader import default_loader
+
+    try:
+        return dict(default_loader.get_locale(language).info)
+    except (ValueError, KeyError):
+        return None
+
+
+def _names(info: dict[str, Any], keys: Sequence[str], shortest: int = 4) -> list[str]:
+    """Full names of months/weekdays: abbreviations ("fri", "sat") are ordinary words too,
+    and a name that is a prefix of a longer one is dropped ("Sexta" is "sixth",
+    "sexta-feira" is Friday). Month names only count beside a day or a year, so
+    "May" may be as short as three letters."""
+    out: list[str] = []
+    for key in keys:
+        names = [str(n).lower() for n in info.get(key, [])]
+        for name in names:
+            if len(name) < shortest or name.endswith("."):
+                continue
+            if any(o != name and o.startswith(name) for o in names):
+                continue
+            out.append(name)
+    return out
+
+
+def _relative_phrases(info: dict[str, Any]) -> list[str]:
+    phrases: list[str] = []
+    for key, values in info.get("relative-type", {}).items():
+        if not any(unit in key for unit in (*_UNITS, *_WEEKDAY_KEYS)):
+            continue  # hours, minutes, centuries: not a date of an event
+        for phrase in values:
+            phrase = str(phrase).lower()
+            if len(phrase) >= 4 and max(len(t) for t in phrase.split()) >= 4:
+                phrases.append(phrase)
+    return phrases
+
+
+def _ago_patterns(info: dict[str, Any]) -> list[str]:
+    out: list[str] = []
+    for key, patterns in info.get("relative-type-regex", {}).items():
+        if not any(unit in key for unit in _UNITS):
+            continue
+        for pattern in patterns:
+            # "(N)d ago" glues its unit to the number: with number words it would read
+            # "in bad" as "in ba d(ays)"
+            if _DP_NUMBER not in pattern or not re.search(re.escape(_DP_NUMBER) + r"\s", pattern):
+                continue
+            out.append(pattern.replace(_DP_NUMBER, _NUMBER_OR_WORD))
+    return out
+
+
+@lru_cache(maxsize=32)
+def _spotter(language: str) -> re.Pattern[str]:
+    """One regex whose named group says what kind of date phrase matched.
+
+    ``abs_*`` groups carry their year (dated without a publication date); ``rel_*``
+    groups need one. Built from dateparser's locale data, so every language dateparser
+    knows gets its month/weekday names and relative phrases; an unknown language gets
+    the numeric forms only.
+    """
+    info = _locale_info(language) or {}
+    iso = r"\d{4}-\d{2}-\d{2}"
+    numeric = r"\d{1,2}[./]\d{1,2}[./]\d{4}"
+    groups = [f"(?P<abs_iso>{_B}{iso}{_E})", f"(?P<abs_numeric>{_B}{numeric}{_E})"]
+    months = _alternation(_names(info, _MONTH_KEYS, shortest=3))
+    if months:
+        day = r"\d{1,2}(?:st|nd|rd|th|\.)?"
+        year = r"\d{4}"
+        m = f"(?:{months})"
+        groups += [
+            f"(?P<abs_dmy>{_B}{day}\\s+{m}\\.?,?\\s+{year}{_E})",
+            f"(?P<abs_mdy>{_B}{m}\\.?\\s+{day},?\\s+{year}{_E})",
+            f"(?P<abs_my>{_B}{m}\\.?,?\\s+{year}{_E})",
+            f"(?P<rel_dm>{_B}{day}\\s+{m}{_E})",
+            f"(?P<rel_md>{_B}{m}\\.?\\s+{day}(?![\\w.-]))",
+        ]
+    ago = _ago_patterns(info)
+    if ago:
+        groups.append(f"(?P<rel_ago>{_B}(?:{'|'.join(ago)}){_E})")
+    relative = _alternation(_relative_phrases(info))
+    if relative:
+        groups.append(f"(?P<rel_phrase>{_B}(?:{relative}){_E})")
+    weekdays = _alternation(_names(info, _WEEKDAY_KEYS))
+    if weekdays:
+        groups.append(f"(?P<rel_weekday>{_B}(?:{weekdays}){_E})")
+    prepositions = _YEAR_PREPOSITIONS.get(language)
+    if prepositions:
+        groups.append(
+            f"{_B}(?:{prepositions})\\s+(?P<abs_year>(?:1[89]|20)\\d\\d){_E}(?!\\s*(?:%|[-–]))"
+        )
+    return re.compile("|".join(groups), re.IGNORECASE)
+
+
+# ------------------------------------------------------------------- resolving
+
+
+@lru_cache(maxsize=256)
+def _parser(language: str, published: date | None) -> Any:
+    """A ``DateDataParser`` for one language and reference date (cached: building one
+    costs milliseconds, an article reuses it for each phrase)."""
+    from dateparser.date import DateDataParser
+
+    settings: dict[str, Any] = {
+        "PREFER_DATES_FROM": "past",
+        "RETURN_AS_TIMEZONE_AWARE": False,
+        "PREFER_DAY_OF_MONTH": "first",
+    }
+    if published is not None:
+        settings["RELATIVE_BASE"] = datetime(published.year, published.month, published.day)
+    languages = [language] if _locale_info(language) is not None else None
+    return DateDataParser(languages=languages, settings=settings)
+
+
+def _format(value: datetime, granularity: str) -> str:
+    if granularity == "year":
+        return f"{value.year:04d}"
+    if granularity == "month":
+        return f"{value.year:04d}-{value.month:02d}"
+    if granularity == "week":
+        iso = value.isocalendar()
+        return f"{iso.year:04d}-W{iso.week:02d}"
+    return value.date().isoformat()
+
+
+@lru_cache(maxsize=4096)
+def resolve(phrase: str, language: str, published: date | None) -> tuple[str, str] | None:
+    """``(ISO date, granularity)`` of ``phrase`` as dateparser reads it; None if it cannot.
+
+    Cached: dateparser takes milliseconds per phrase, and a story's articles of one day
+    repeat their phrases ("on Friday", "yesterday").
+    """
+    try:
+        data = _parser(language, published).get_date_data(phrase)
+    except (ValueError, OverflowError, TypeError):
+        return None
+    if data is None or data.date_obj is None:
+        return None
+    value: datetime = data.date_obj
+    granularity = _GRANULARITY.get(str(data.period or "day"), "day")
+    ceiling = (published.year if published else date.today().year) + 50
+    if not 1000 <= value.year <= ceiling:
+        return None
+    return _format(value, granularity), granularity
+
+
+def sentences_of(doc: Document) -> list[Sentence]:
+    """The document's sentences, split here when the ``nlp`` stage has not run."""
+    if doc.sentences:
+        return doc.sentences
+    from narrascope.nlp import split_sentences
+
+    return split_sentences(doc.text, doc.language or "en")
+
+
+def date_mentions(doc: Document, sentences: Sequence[Sentence] | None = None) -> list[DateMention]:
+    """Every date phrase of ``doc`` that dateparser can date, in text order.
+
+    Relative phrases are skipped when ``doc.published`` is None (see the module doc).
+    """
+    sents = list(sentences) if sentences is not None else sentences_of(doc)
+    language = (doc.language or "en").lower()
+    spotter = _spotter(language)
+    out: list[DateMention] = []
+    for i, sent in enumerate(sents):
+        for match in spotter.finditer(doc.text, sent.start, sent.end):
+            kind = match.lastgroup or ""
+            relative = kind.startswith("rel_")
+            if relative and doc.published is None:
+                continue
+            start, end = match.span(kind)
+            phrase = doc.text[start:end]
+            resolved = resolve(phrase, language, doc.published)
+            if resolved is None:
+                continue
+            iso, granularity = resolved
+            if kind == "abs_year":
+                iso, granularity = iso[:4], "year"
+            out.append(DateMention(start, end, phrase, iso, granularity, relative, i))
+    return out
+
+
+# ------------------------------------------------------------------ similarity
+
+
+_WORD = re.compile(r"[^\W_]+")
+
+
+def _shingles(text: str) -> set[str]:
+    """Character 4-grams of the words: robust to inflection ("approved"/"approves")."""
+    grams: set[str] = set()
+    for word in _WORD.findall(text.lower()):
+        padded = f" {word} "
+        if len(padded) <= 4:
+            grams.add(padded)
+        grams.update(padded[i : i + 4] for i in range(len(padded) - 3))
+    return grams
+
+
+def lexical_similarity(texts: Sequence[str]) -> np.ndarray:
+    """Pairwise Jaccard similarity of character 4-gram sets (a model-free fallback for
+    the sentence encoder; it does not cross languages, numbers and entities do)."""
+    sets = [_shingles(t) for t in texts]
+    n = len(sets)
+    out = np.eye(n, dtype=np.float32)
+    for i in range(n):
+        for j in range(i + 1, n):
+            union = len(sets[i] | sets[j])
+            out[i, j] = out[j, i] = len(sets[i] & sets[j]) / union if union else 0.0
+    return out
+
+
+def similarity_matrix(
+    texts: Sequence[str], encode: Callable[[list[str]], Any] | None = None
+) -> np.ndarray:
+    """Cosine of ``encode``'s vectors (any ``encode(list[str]) -> array``), else lexical."""
+    if encode is None or not texts:
+        return lexical_similarity(texts)
+    vecs = np.asarray(encode(list(texts)), dtype=np.float32).reshape(len(texts), -1)
+    norms = np.linalg.norm(vecs, axis=1, keepdims=True)
+    vecs = np.divide(vecs, norms, out=np.zeros_like(vecs), where=norms > 0)
+    return np.clip(vecs @ vecs.T, -1.0, 1.0)
+
+
+def link_groups(n: int, linked: Callable[[int, int], bool]) -> list[list[int]]:
+    """Connected components of the pairs ``linked`` accepts, each sorted, in first-member
+    order (union-find: quadratic in a story's items, which are few)."""
+    parent = list(range(n))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for i in range(n):
+        for j in range(i + 1, n):
+            if find(i) != find(j) and linked(i, j):
+                parent[find(j)] = find(i)
+    groups: dict[int, list[int]] = {}
+    for i in range(n):
+        groups.setdefault(find(i), []).append(i)
+    return sorted(groups.values(), key=lambda g: g[0])
+
+
+def sentence_entities(doc: Document, sentence: Sentence) -> frozenset[str]:
+    """Ids of the entities the ``nlp`` stage found in ``sentence`` (empty without it)."""
+    return frozenset(
+        m.entity or m.text.lower() for m in doc.mentions if sentence.start <= m.start < sentence.end
+    )
+
+
+# -------------------------------------------------------------------- timeline
+
+
+def extract_events(doc: Document) -> list[Event]:
+    """One event per dated sentence and date (a sentence naming two dates gives two)."""
+    sents = sentences_of(doc)
+    events: list[Event] = []
+    seen: set[tuple[int, str]] = set()
+    for mention in date_mentions(doc, sents):
+        if (mention.sentence, mention.date) in seen:
+            continue
+        seen.add((mention.sentence, mention.date))
+        sent = sents[mention.sentence]
+        events.append(
+            Event(
+                article=doc.id,
+                outlet=doc.outlet.strip(),
+                date=mention.date,
+                granularity=mention.granularity,
+                text=sent.text,
+                start=sent.start,
+                end=sent.end,
+                phrase=mention,
+                entities=sentence_entities(doc, sent),
+            )
+        )
+    return events
+
+
+def build_timeline(
+    docs: Sequence[Document],
+    *,
+    encode: Callable[[list[str]], Any] | None = None,
+    threshold: float | None = None,
+) -> list[TimelineEntry]:
+    """The story's dated events in date order, same-date reports of one thing merged.
+
+    Two events merge when they have the same date at the same granularity and their texts
+    are similar (cosine of ``encode``'s vectors, or the lexical fallback) at ``threshold``
+    or more (default 0.5 with an encoder, 0.2 lexical), or at half of it when they share an
+    entity.
+    Dates at different granularities never merge: "March 2024" is not "8 March 2024".
+    """
+    events = [e for doc in docs for e in extract_events(doc)]
+    if threshold is None:
+        threshold = 0.2 if encode is None else 0.5
+    entries: list[TimelineEntry] = []
+    by_date: dict[tuple[str, str], list[Event]] = {}
+    for event in events:
+        by_date.setdefault((event.date, event.granularity), []).append(event)
+    for (day, granularity), same_day in by_date.items():
+        sims = similarity_matrix([e.text for e in same_day], encode)
+
+        def linked(i: int, j: int, evs: list[Event] = same_day, s: np.ndarray = sims) -> bool:
+            sim = float(s[i, j])
+            return sim >= threshold or (
+                sim >= threshold / 2 and bool(evs[i].entities & evs[j].entities)
+            )
+
+        for group in link_groups(len(same_day), linked):
+            members = [same_day[i] for i in group]
+            entries.append(TimelineEntry(day, granularity, members[0].text, members))
+    entries.sort(key=lambda t: (t.date, -len(t.events)))
+    return entries
