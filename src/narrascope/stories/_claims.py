@@ -12,7 +12,8 @@ signals, each used only when both claims have it:
 * **figures**, normalised ("$61bn" = "61 billion" = "61 млрд" = 6.1e10): sharing one is
   strong evidence; having figures and sharing none is a *veto* ("$60 billion" is another
   claim than "$61 billion", however alike the sentences read); the same holds for dates;
-* **entities** of the ``nlp`` stage (ids are stable across articles): Jaccard overlap;
+* **entities** of the ``nlp`` stage (ids are stable across articles): the share of the
+  smaller set that the other has too;
 * **text**: cosine of any ``encode(list[str]) -> array`` the caller passes (a
   multilingual encoder makes it cross languages), else character 4-gram overlap.
 
@@ -239,29 +240,38 @@ class Claim:
 
 
 def _source(doc: Document, sent: Sentence, cue: re.Match[str], according: bool) -> str:
-    """Who the sentence attributes its statement to, if the text names them."""
+    """Who the sentence attributes its statement to, if the text names them beside the cue.
+
+    Only a name next to the cue counts ("Peskov said", "said Peskov", "according to
+    Reuters"): the nearest name elsewhere in the sentence is as often the topic
+    ("… killed in Kharkiv, officials said") as the speaker.
+    """
     names = [
         m
         for m in doc.mentions
         if sent.start <= m.start < sent.end and (m.label in _SOURCE_LABELS or not m.label)
     ]
-    if names:
-        nearest = min(names, key=lambda m: min(abs(m.start - cue.end()), abs(m.end - cue.start())))
-        entity = doc.entity(nearest.entity) if nearest.entity else None
-        return entity.name if entity else nearest.text
+
+    def closes(end: int) -> bool:
+        """ "said Peskov." names the speaker; "said Ukraine lost" names the topic."""
+        return according or doc.text[end : sent.end].strip()[:1] in ("", ".", ",", ";", "!", "?")
+
+    after = [m for m in names if 0 <= m.start - cue.end() <= 5 and closes(m.end)]
+    before = [] if according else [m for m in names if 0 <= cue.start() - m.end <= 3]
+    for m in sorted(after, key=lambda m: m.start) + sorted(before, key=lambda m: -m.end):
+        entity = doc.entity(m.entity) if m.entity else None
+        return entity.name if entity else m.text
+    following = _SUBJECT_AFTER.match(doc.text, cue.end(), sent.end)
     if according:
-        after = _SUBJECT_AFTER.match(doc.text, cue.end(), sent.end)
+        if following:
+            return following.group(1).strip()
         rest = doc.text[cue.end() : sent.end]
-        if after:
-            return after.group(1).strip()
         return re.split(r"[,.;:]", rest, maxsplit=1)[0].strip()[:80]
-    head = doc.text[sent.start : cue.start()]
-    before = _SUBJECT_BEFORE.search(head)
+    preceding = _SUBJECT_BEFORE.search(doc.text[sent.start : cue.start()])
     # a capital at the start of the sentence is no sign of a name ("Officials said")
-    if before and (before.start() > 0 or len(before.group(1).split()) > 1):
-        return before.group(1).strip()
-    after = _SUBJECT_AFTER.match(doc.text, cue.end(), sent.end)
-    return after.group(1).strip() if after else ""
+    if preceding and (preceding.start() > 0 or len(preceding.group(1).split()) > 1):
+        return preceding.group(1).strip()
+    return following.group(1).strip() if following and closes(following.end()) else ""
 
 
 def extract_claims(doc: Document, mentions: Sequence[DateMention] | None = None) -> list[Claim]:
@@ -412,7 +422,8 @@ def _score(a: Claim, b: Claim, text_sim: float) -> float:
     if a.dates and b.dates and not set(a.dates) & set(b.dates):
         return 0.0
     if a.entities and b.entities:
-        overlap = len(a.entities & b.entities) / len(a.entities | b.entities)
+        # overlap coefficient: a sentence that also names the speaker says no less
+        overlap = len(a.entities & b.entities) / min(len(a.entities), len(b.entities))
         parts["entities"] = overlap
         corroborated = corroborated or overlap > 0
     if "figures" in parts and not corroborated:
