@@ -236,3 +236,15 @@ def test_a_shared_number_needs_wording_or_an_entity_besides() -> None:
 
     # text 0.15 and the figure would score (0.45·0.15 + 0.35) / 0.8 ≈ 0.52 ≥ 0.5
     assert len(group_claims(docs, encode=encode).groups) == 2
+
+
+def test_dates_that_cannot_coincide_split_alike_claims() -> None:
+    docs = [
+        article("t1", "Alpha", "The Kremlin denied the strike on 20 April 2024."),
+        article("t2", "Beta", "The Kremlin denied the strike in April 2024."),
+        article("t3", "Gamma", "The Kremlin denied the strike on 2 May 2024."),
+    ]
+    report = group_claims(docs).to_dict()
+    april = by_text(report, "20 April")
+    assert april["outlets"] == ["Alpha", "Beta"]  # a day lies in its month
+    assert by_text(report, "2 May")["outlets"] == ["Gamma"]

@@ -11,7 +11,8 @@ signals, each used only when both claims have it:
 
 * **figures**, normalised ("$61bn" = "61 billion" = "61 млрд" = 6.1e10): sharing one is
   strong evidence; having figures and sharing none is a *veto* ("$60 billion" is another
-  claim than "$61 billion", however alike the sentences read); the same holds for dates;
+  claim than "$61 billion", however alike the sentences read); the same holds for dates
+  that cannot name the same time ("2024-04-20" and "2024-04" can);
 * **entities** of the ``nlp`` stage (ids are stable across articles): the share of the
   smaller set that the other has too;
 * **text**: cosine of any ``encode(list[str]) -> array`` the caller passes (a
@@ -36,11 +37,14 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
 from narrascope.document import Document, Sentence
 from narrascope.stories._timeline import (
     DateMention,
+    components,
     date_mentions,
-    link_groups,
+    entity_overlap,
     sentence_entities,
     sentences_of,
     similarity_matrix,
@@ -411,25 +415,67 @@ class ClaimReport:
 WEIGHTS = {"text": 0.45, "figures": 0.35, "entities": 0.2}
 
 
-def _score(a: Claim, b: Claim, text_sim: float) -> float:
-    """Link score of two claims in [0, 1]; 0 when their figures or dates contradict."""
-    parts: dict[str, float] = {"text": max(0.0, text_sim)}
-    corroborated = text_sim >= 0.2
-    if a.figures and b.figures:
-        if not any(fa.same(fb) for fa in a.figures for fb in b.figures):
-            return 0.0
-        parts["figures"] = 1.0
-    if a.dates and b.dates and not set(a.dates) & set(b.dates):
-        return 0.0
-    if a.entities and b.entities:
-        # overlap coefficient: a sentence that also names the speaker says no less
-        overlap = len(a.entities & b.entities) / min(len(a.entities), len(b.entities))
-        parts["entities"] = overlap
-        corroborated = corroborated or overlap > 0
-    if "figures" in parts and not corroborated:
-        return 0.0  # a shared number alone ("12") is not a shared claim
-    total = sum(WEIGHTS[k] for k in parts)
-    return sum(WEIGHTS[k] * v for k, v in parts.items()) / total
+def _pairs_sharing(
+    keyed: Sequence[Sequence[Any]], same: Callable[[Any, Any], bool], bucket: Callable[[Any], Any]
+) -> np.ndarray:
+    """Boolean matrix: claims i and j have items ``a``, ``b`` with ``same(a, b)``.
+
+    Items are bucketed first (equal figures have equal rounded values, compatible dates
+    the same year) and only the distinct items of a bucket are compared; the claims that
+    hold them are then marked block by block, so a figure that a hundred claims repeat
+    costs one comparison, not ten thousand.
+    """
+    n = len(keyed)
+    out = np.zeros((n, n), dtype=bool)
+    buckets: dict[Any, dict[Any, list[int]]] = {}
+    for i, items in enumerate(keyed):
+        for item in items:
+            buckets.setdefault(bucket(item), {}).setdefault(item, []).append(i)
+    for holders in buckets.values():
+        distinct = list(holders)
+        for x, a in enumerate(distinct):
+            for b in distinct[x:]:
+                if same(a, b):
+                    rows, cols = holders[a], holders[b]
+                    out[np.ix_(rows, cols)] = True
+                    out[np.ix_(cols, rows)] = True
+    return out
+
+
+def _links(items: Sequence[Claim], sims: np.ndarray, threshold: float) -> np.ndarray:
+    """Which pairs of claims state the same thing (see the module doc), for all pairs at
+    once: a weighted mean of the signals both claims have, zero on a veto."""
+    has_fig = np.array([bool(c.figures) for c in items])
+    has_date = np.array([bool(c.dates) for c in items])
+    has_ent = np.array([bool(c.entities) for c in items])
+    fig_both = has_fig[:, None] & has_fig[None, :]
+    date_both = has_date[:, None] & has_date[None, :]
+    ent_both = has_ent[:, None] & has_ent[None, :]
+    fig_match = _pairs_sharing([c.figures for c in items], Figure.same, lambda f: f"{f.value:.9g}")
+    date_match = _pairs_sharing([c.dates for c in items], _same_time, lambda d: d[:4])
+    shared, smaller = entity_overlap([c.entities for c in items])
+    overlap = np.divide(shared, smaller, out=np.zeros_like(shared), where=smaller > 0)
+    text = np.clip(sims, 0.0, 1.0)
+    score = WEIGHTS["text"] * text
+    score = score + WEIGHTS["figures"] * (fig_both & fig_match)
+    score = score + WEIGHTS["entities"] * np.where(ent_both, overlap, 0.0)
+    weight = WEIGHTS["text"] + WEIGHTS["figures"] * fig_both + WEIGHTS["entities"] * ent_both
+    score = score / weight
+    veto = (fig_both & ~fig_match) | (date_both & ~date_match)
+    # a shared number alone ("12") is not a shared claim: wording or an entity must agree
+    corroborated = (text >= 0.2) | (ent_both & (shared > 0))
+    veto |= fig_both & ~corroborated
+    links = (score >= threshold) & ~veto
+    np.fill_diagonal(links, True)
+    return links
+
+
+def _same_time(x: str, y: str) -> bool:
+    """Two ISO dates of any precision can name the same time: "2024-04-20" lies in
+    "2024-04" and "2024"; a week ("2024-W16") is compared by its year only."""
+    if "W" in x or "W" in y:
+        return x[:4] == y[:4]
+    return x.startswith(y) or y.startswith(x)
 
 
 def group_claims(
@@ -452,11 +498,7 @@ def group_claims(
     """
     items = list(claims) if claims is not None else [c for d in docs for c in extract_claims(d)]
     sims = similarity_matrix([c.text for c in items], encode)
-
-    def linked(i: int, j: int) -> bool:
-        return _score(items[i], items[j], float(sims[i, j])) >= threshold
-
-    groups = [ClaimGroup([items[i] for i in g]) for g in link_groups(len(items), linked)]
+    groups = [ClaimGroup([items[i] for i in g]) for g in components(_links(items, sims, threshold))]
     story_outlets = sorted({d.outlet.strip() for d in docs if d.outlet.strip()})
     mapping = dict(outlet_groups or {})
 

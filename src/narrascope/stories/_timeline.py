@@ -35,7 +35,9 @@ __all__ = [
     "Event",
     "TimelineEntry",
     "build_timeline",
+    "components",
     "date_mentions",
+    "entity_overlap",
     "extract_events",
     "lexical_similarity",
     "sentences_of",
@@ -326,27 +328,35 @@ def date_mentions(doc: Document, sentences: Sequence[Sentence] | None = None) ->
 _WORD = re.compile(r"[^\W_]+")
 
 
-def _shingles(text: str) -> set[str]:
-    """Character 4-grams of the words: robust to inflection ("approved"/"approves")."""
-    grams: set[str] = set()
-    for word in _WORD.findall(text.lower()):
-        padded = f" {word} "
-        if len(padded) <= 4:
-            grams.add(padded)
-        grams.update(padded[i : i + 4] for i in range(len(padded) - 3))
-    return grams
+def _words(text: str) -> str:
+    return " ".join(_WORD.findall(text.lower()))
 
 
 def lexical_similarity(texts: Sequence[str]) -> np.ndarray:
-    """Pairwise Jaccard similarity of character 4-gram sets (a model-free fallback for
-    the sentence encoder; it does not cross languages, numbers and entities do)."""
-    sets = [_shingles(t) for t in texts]
-    n = len(sets)
+    """Pairwise Jaccard similarity of the texts' sets of character 4-grams within words.
+
+    A model-free fallback for the sentence encoder: 4-grams are robust to inflection
+    ("approved"/"approves"); it does not cross languages (figures and entities do).
+    One sparse product gives every pair's shared 4-grams at once.
+    """
+    from sklearn.feature_extraction.text import CountVectorizer
+
+    n = len(texts)
     out = np.eye(n, dtype=np.float32)
-    for i in range(n):
-        for j in range(i + 1, n):
-            union = len(sets[i] | sets[j])
-            out[i, j] = out[j, i] = len(sets[i] & sets[j]) / union if union else 0.0
+    if n < 2:
+        return out
+    vectorizer = CountVectorizer(
+        analyzer="char_wb", ngram_range=(4, 4), binary=True, preprocessor=_words
+    )
+    try:
+        grams = vectorizer.fit_transform(texts)
+    except ValueError:  # no text has a 4-gram (empty or one-letter words only)
+        return out
+    shared = (grams @ grams.T).toarray().astype(np.float32)
+    sizes = np.diag(shared).copy()
+    union = sizes[:, None] + sizes[None, :] - shared
+    np.divide(shared, union, out=out, where=union > 0)
+    np.fill_diagonal(out, 1.0)
     return out
 
 
@@ -362,25 +372,41 @@ def similarity_matrix(
     return np.clip(vecs @ vecs.T, -1.0, 1.0)
 
 
-def link_groups(n: int, linked: Callable[[int, int], bool]) -> list[list[int]]:
-    """Connected components of the pairs ``linked`` accepts, each sorted, in first-member
-    order (union-find: quadratic in a story's items, which are few)."""
-    parent = list(range(n))
+def components(adjacency: np.ndarray) -> list[list[int]]:
+    """Connected components of a boolean adjacency matrix, each sorted, in first-member
+    order (stable output for stable input)."""
+    from scipy.sparse import csr_matrix
+    from scipy.sparse.csgraph import connected_components
 
-    def find(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
-    for i in range(n):
-        for j in range(i + 1, n):
-            if find(i) != find(j) and linked(i, j):
-                parent[find(j)] = find(i)
+    n = adjacency.shape[0]
+    if n == 0:
+        return []
+    _, labels = connected_components(csr_matrix(adjacency), directed=False)
     groups: dict[int, list[int]] = {}
-    for i in range(n):
-        groups.setdefault(find(i), []).append(i)
+    for i, label in enumerate(labels):
+        groups.setdefault(int(label), []).append(i)
     return sorted(groups.values(), key=lambda g: g[0])
+
+
+def entity_overlap(sets: Sequence[frozenset[str]]) -> tuple[np.ndarray, np.ndarray]:
+    """``(shared, smaller)``: per pair, how many entities both have and the size of the
+    smaller set (one sparse product instead of a Python loop over pairs)."""
+    from scipy.sparse import csr_matrix
+
+    vocab: dict[str, int] = {}
+    rows: list[int] = []
+    cols: list[int] = []
+    for i, entities in enumerate(sets):
+        for entity in entities:
+            rows.append(i)
+            cols.append(vocab.setdefault(entity, len(vocab)))
+    n = len(sets)
+    matrix = csr_matrix(
+        (np.ones(len(rows), dtype=np.float32), (rows, cols)), shape=(n, max(1, len(vocab)))
+    )
+    shared = (matrix @ matrix.T).toarray()
+    sizes = np.array([len(e) for e in sets], dtype=np.float32)
+    return shared, np.minimum(sizes[:, None], sizes[None, :])
 
 
 def sentence_entities(doc: Document, sentence: Sentence) -> frozenset[str]:
@@ -442,14 +468,9 @@ def build_timeline(
         by_date.setdefault((event.date, event.granularity), []).append(event)
     for (day, granularity), same_day in by_date.items():
         sims = similarity_matrix([e.text for e in same_day], encode)
-
-        def linked(i: int, j: int, evs: list[Event] = same_day, s: np.ndarray = sims) -> bool:
-            sim = float(s[i, j])
-            return sim >= threshold or (
-                sim >= threshold / 2 and bool(evs[i].entities & evs[j].entities)
-            )
-
-        for group in link_groups(len(same_day), linked):
+        shared, _ = entity_overlap([e.entities for e in same_day])
+        linked = (sims >= threshold) | ((shared > 0) & (sims >= threshold / 2))
+        for group in components(linked):
             members = [same_day[i] for i in group]
             entries.append(TimelineEntry(day, granularity, members[0].text, members))
     entries.sort(key=lambda t: (t.date, -len(t.events)))
