@@ -248,3 +248,22 @@ def test_dates_that_cannot_coincide_split_alike_claims() -> None:
     april = by_text(report, "20 April")
     assert april["outlets"] == ["Alpha", "Beta"]  # a day lies in its month
     assert by_text(report, "2 May")["outlets"] == ["Gamma"]
+
+
+def test_an_encoder_is_used_only_for_the_languages_it_knows() -> None:
+    docs = [
+        article("r1", "Alpha", "Киев обстрелял Белгород, заявил Песков.", lang="ru"),
+        article("r2", "Beta", "Посол вручил ноту протеста, сообщил МИД.", lang="ru"),
+    ]
+
+    def everything_alike(texts: list[str]) -> np.ndarray:  # as an English model sees Cyrillic
+        return np.ones((len(texts), 2))
+
+    assert len(group_claims(docs, encode=everything_alike, text_floor=0).groups) == 1
+    kept_apart = group_claims(docs, encode=everything_alike, encode_languages={"en"})
+    assert len(kept_apart.groups) == 2
+
+
+def test_a_story_without_claims() -> None:
+    docs = [article("z1", "Alpha", "The weather was mild."), article("z2", "Beta", "")]
+    assert group_claims(docs).to_dict() == {"claims": [], "omissions": {}}

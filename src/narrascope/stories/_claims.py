@@ -20,7 +20,8 @@ signals, each used only when both claims have it:
 
 A weighted mean of the available signals at ``threshold`` or more links two claims; a
 figure or date alone never links (two numbers "12" are not one claim without a shared
-entity or some shared wording). Groups are the connected components of the links.
+entity or some shared wording). A group is a set of claims of which every two link
+(complete linkage), so a veto always holds inside a group.
 
 Outlets: a claim carried by one outlet only, or only by outlets of one group (given an
 outlet → group mapping), in a story that has two or more, is *one-sided*. A claim carried
@@ -33,7 +34,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -42,7 +43,6 @@ import numpy as np
 from narrascope.document import Document, Sentence
 from narrascope.stories._timeline import (
     DateMention,
-    components,
     date_mentions,
     entity_overlap,
     sentence_entities,
@@ -442,16 +442,20 @@ def _pairs_sharing(
     return out
 
 
-def _links(items: Sequence[Claim], sims: np.ndarray, threshold: float) -> np.ndarray:
-    """Which pairs of claims state the same thing (see the module doc), for all pairs at
-    once: a weighted mean of the signals both claims have, zero on a veto."""
-    has_fig = np.array([bool(c.figures) for c in items])
-    has_date = np.array([bool(c.dates) for c in items])
-    has_ent = np.array([bool(c.entities) for c in items])
+def _scores(items: Sequence[Claim], sims: np.ndarray) -> np.ndarray:
+    """Link score of every pair of claims (see the module doc), all pairs at once: a
+    weighted mean of the signals both claims have, 0 on a veto."""
+    has_fig = np.array([bool(c.figures) for c in items], dtype=bool)
+    has_date = np.array([bool(c.dates) for c in items], dtype=bool)
+    has_ent = np.array([bool(c.entities) for c in items], dtype=bool)
     fig_both = has_fig[:, None] & has_fig[None, :]
     date_both = has_date[:, None] & has_date[None, :]
     ent_both = has_ent[:, None] & has_ent[None, :]
-    fig_match = _pairs_sharing([c.figures for c in items], Figure.same, lambda f: f"{f.value:.9g}")
+    fig_match = _pairs_sharing(
+        [{(f.value, f.unit) for f in c.figures} for c in items],
+        lambda a, b: Figure(0, 0, "", *a).same(Figure(0, 0, "", *b)),
+        lambda key: f"{key[0]:.9g}",
+    )
     date_match = _pairs_sharing([c.dates for c in items], _same_time, lambda d: d[:4])
     shared, smaller = entity_overlap([c.entities for c in items])
     overlap = np.divide(shared, smaller, out=np.zeros_like(shared), where=smaller > 0)
@@ -465,9 +469,32 @@ def _links(items: Sequence[Claim], sims: np.ndarray, threshold: float) -> np.nda
     # a shared number alone ("12") is not a shared claim: wording or an entity must agree
     corroborated = (text >= 0.2) | (ent_both & (shared > 0))
     veto |= fig_both & ~corroborated
-    links = (score >= threshold) & ~veto
-    np.fill_diagonal(links, True)
-    return links
+    score[veto] = 0.0
+    np.fill_diagonal(score, 1.0)
+    return score
+
+
+def _complete_groups(score: np.ndarray, threshold: float) -> list[list[int]]:
+    """Groups in which *every* two claims score ``threshold`` or more (complete linkage).
+
+    Single linkage would chain: "$61bn" → a sentence without figures → "$60bn" would
+    make one claim of two that contradict each other. Groups come sorted, in
+    first-member order.
+    """
+    n = score.shape[0]
+    if n < 2:
+        return [[i] for i in range(n)]
+    from scipy.cluster.hierarchy import fcluster, linkage
+    from scipy.spatial.distance import squareform
+
+    distance = np.clip(1.0 - (score + score.T) / 2.0, 0.0, 1.0).astype(np.float64)
+    np.fill_diagonal(distance, 0.0)
+    tree = linkage(squareform(distance, checks=False), method="complete")
+    labels = fcluster(tree, t=1.0 - threshold + 1e-9, criterion="distance")
+    groups: dict[int, list[int]] = {}
+    for i, label in enumerate(labels):
+        groups.setdefault(int(label), []).append(i)
+    return sorted(groups.values(), key=lambda g: g[0])
 
 
 def _same_time(x: str, y: str) -> bool:
@@ -478,6 +505,28 @@ def _same_time(x: str, y: str) -> bool:
     return x.startswith(y) or y.startswith(x)
 
 
+def _text_similarity(
+    items: Sequence[Claim],
+    encode: Callable[[list[str]], Any] | None,
+    languages: Collection[str] | None,
+    floor: float,
+) -> np.ndarray:
+    """Wording similarity of every pair: the encoder's rescaled cosine where it knows
+    both languages, the lexical similarity elsewhere."""
+    texts = [c.text for c in items]
+    if encode is None:
+        return similarity_matrix(texts)
+    known = [i for i, c in enumerate(items) if languages is None or c.language in languages]
+    sims = similarity_matrix(texts) if len(known) < len(items) else np.eye(len(items))
+    if known:
+        cos = similarity_matrix([texts[i] for i in known], encode)
+        if floor > 0:
+            # an encoder's cosines start high for any two sentences of one topic
+            cos = np.clip((cos - floor) / (1.0 - floor), 0.0, 1.0)
+        sims[np.ix_(known, known)] = cos
+    return sims
+
+
 def group_claims(
     docs: Sequence[Document],
     *,
@@ -486,6 +535,8 @@ def group_claims(
     threshold: float = 0.5,
     omission_share: float = 0.5,
     claims: Sequence[Claim] | None = None,
+    text_floor: float = 0.4,
+    encode_languages: Collection[str] | None = None,
 ) -> ClaimReport:
     """Group the claims of a story's articles and find one-sided claims and omissions.
 
@@ -495,10 +546,17 @@ def group_claims(
     outlet absent from it is a group of its own. ``omission_share``: a claim carried by
     *more than* this share of the story's outlets, and by at least two, is an omission of
     each outlet that does not carry it. ``claims`` skips extraction (already extracted).
+    ``text_floor``: an encoder's cosine at or below it counts as no shared wording (the
+    bundled static encoder gives ~0.5 to two different claims about one event); it is
+    not applied to the lexical fallback, whose 0 already means nothing shared.
+    ``encode_languages``: the languages ``encode`` knows (None: all); claims in others
+    are compared lexically, since an English encoder finds any two Russian sentences
+    alike (their tokens are all unknown to it).
     """
     items = list(claims) if claims is not None else [c for d in docs for c in extract_claims(d)]
-    sims = similarity_matrix([c.text for c in items], encode)
-    groups = [ClaimGroup([items[i] for i in g]) for g in components(_links(items, sims, threshold))]
+    sims = _text_similarity(items, encode, encode_languages, text_floor)
+    score = _scores(items, sims)
+    groups = [ClaimGroup([items[i] for i in g]) for g in _complete_groups(score, threshold)]
     story_outlets = sorted({d.outlet.strip() for d in docs if d.outlet.strip()})
     mapping = dict(outlet_groups or {})
 
