@@ -148,3 +148,9 @@ def test_one_sentence_one_event_per_date() -> None:
 )
 def test_other_languages(lang: str, text: str, phrase: str, expected: tuple[str, str]) -> None:
     assert dates(text, date(2024, 3, 13), lang=lang) == {phrase: expected}
+
+
+def test_a_regional_language_code_uses_its_language() -> None:
+    assert dates("Вчера шёл дождь.", date(2024, 3, 13), lang="ru-RU") == {
+        "Вчера": ("2024-03-12", "day")
+    }

@@ -45,6 +45,7 @@ from narrascope.stories._timeline import (
     DateMention,
     date_mentions,
     entity_overlap,
+    language_of,
     sentence_entities,
     sentences_of,
     similarity_matrix,
@@ -280,7 +281,7 @@ def _source(doc: Document, sent: Sentence, cue: re.Match[str], according: bool) 
 
 def extract_claims(doc: Document, mentions: Sequence[DateMention] | None = None) -> list[Claim]:
     """The check-worthy sentences of ``doc``, in text order (one claim per sentence)."""
-    language = (doc.language or "en").lower()
+    language = language_of(doc)
     sents = sentences_of(doc)
     dates = list(mentions) if mentions is not None else date_mentions(doc, sents)
     dates_by_sentence: dict[int, list[DateMention]] = {}

@@ -39,6 +39,7 @@ __all__ = [
     "date_mentions",
     "entity_overlap",
     "extract_events",
+    "language_of",
     "lexical_similarity",
     "sentences_of",
 ]
@@ -286,13 +287,19 @@ def resolve(phrase: str, language: str, published: date | None) -> tuple[str, st
     return _format(value, granularity), granularity
 
 
+def language_of(doc: Document) -> str:
+    """The document's language as a bare lower-case code ("en-GB" → "en"; none → "en",
+    as the ``nlp`` stage's sentence splitter assumes too)."""
+    return re.split(r"[-_]", (doc.language or "en").strip().lower(), maxsplit=1)[0] or "en"
+
+
 def sentences_of(doc: Document) -> list[Sentence]:
     """The document's sentences, split here when the ``nlp`` stage has not run."""
     if doc.sentences:
         return doc.sentences
     from narrascope.nlp import split_sentences
 
-    return split_sentences(doc.text, doc.language or "en")
+    return split_sentences(doc.text, language_of(doc))
 
 
 def date_mentions(doc: Document, sentences: Sequence[Sentence] | None = None) -> list[DateMention]:
@@ -301,7 +308,7 @@ def date_mentions(doc: Document, sentences: Sequence[Sentence] | None = None) ->
     Relative phrases are skipped when ``doc.published`` is None (see the module doc).
     """
     sents = list(sentences) if sentences is not None else sentences_of(doc)
-    language = (doc.language or "en").lower()
+    language = language_of(doc)
     spotter = _spotter(language)
     out: list[DateMention] = []
     for i, sent in enumerate(sents):
