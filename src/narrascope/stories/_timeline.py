@@ -136,8 +136,30 @@ class TimelineEntry:
 
 
 def _alternation(words: Sequence[str]) -> str:
-    unique = sorted({w for w in words if w}, key=lambda w: (-len(w), w))
-    return "|".join(re.escape(w) for w in unique)
+    """A regex matching any of ``words``, longest first, factored as a trie.
+
+    A flat alternation of a hundred phrases makes the engine try each at every word of
+    the text; the trie tries one branch per first letter.
+    """
+    trie: dict[str, Any] = {}
+    for word in {w for w in words if w}:
+        node = trie
+        for char in word:
+            node = node.setdefault(char, {})
+        node[""] = {}
+    return _trie_pattern(trie)
+
+
+def _trie_pattern(node: dict[str, Any]) -> str:
+    branches = [
+        re.escape(char) + _trie_pattern(child) for char, child in sorted(node.items()) if char
+    ]
+    if not branches:
+        return ""
+    body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+    if "" in node:  # a word may end here: the longer words are tried first
+        return f"(?:{body})?"
+    return body
 
 
 @lru_cache(maxsize=32)
@@ -179,8 +201,11 @@ def _relative_phrases(info: dict[str, Any]) -> list[str]:
     return phrases
 
 
-def _ago_patterns(info: dict[str, Any]) -> list[str]:
-    out: list[str] = []
+def _ago_pattern(info: dict[str, Any]) -> str:
+    """dateparser's "N days ago" / "in N weeks" patterns as one regex, the number (or a
+    number word: "two days ago") factored out so that each word of the text is tried
+    once, not once per pattern."""
+    around: dict[str, list[str]] = {}
     for key, patterns in info.get("relative-type-regex", {}).items():
         if not any(unit in key for unit in _UNITS):
             continue
@@ -189,8 +214,13 @@ def _ago_patterns(info: dict[str, Any]) -> list[str]:
             # "in bad" as "in ba d(ays)"
             if _DP_NUMBER not in pattern or not re.search(re.escape(_DP_NUMBER) + r"\s", pattern):
                 continue
-            out.append(pattern.replace(_DP_NUMBER, _NUMBER_OR_WORD))
-    return out
+            before, _, after = pattern.partition(_DP_NUMBER)
+            around.setdefault(before, []).append(after)
+    pieces = [
+        f"{before}{_NUMBER_OR_WORD}(?:{'|'.join(sorted(set(afters), key=lambda a: -len(a)))})"
+        for before, afters in sorted(around.items())
+    ]
+    return "|".join(pieces)
 
 
 @lru_cache(maxsize=32)
@@ -205,34 +235,36 @@ def _spotter(language: str) -> re.Pattern[str]:
     info = _locale_info(language) or {}
     iso = r"\d{4}-\d{2}-\d{2}"
     numeric = r"\d{1,2}[./]\d{1,2}[./]\d{4}"
-    groups = [f"(?P<abs_iso>{_B}{iso}{_E})", f"(?P<abs_numeric>{_B}{numeric}{_E})"]
+    groups = [f"(?P<abs_iso>{iso}{_E})", f"(?P<abs_numeric>{numeric}{_E})"]
     months = _alternation(_names(info, _MONTH_KEYS, shortest=3))
     if months:
         day = r"\d{1,2}(?:st|nd|rd|th|\.)?"
         year = r"\d{4}"
         m = f"(?:{months})"
         groups += [
-            f"(?P<abs_dmy>{_B}{day}\\s+{m}\\.?,?\\s+{year}{_E})",
-            f"(?P<abs_mdy>{_B}{m}\\.?\\s+{day},?\\s+{year}{_E})",
-            f"(?P<abs_my>{_B}{m}\\.?,?\\s+{year}{_E})",
-            f"(?P<rel_dm>{_B}{day}\\s+{m}{_E})",
-            f"(?P<rel_md>{_B}{m}\\.?\\s+{day}(?![\\w.-]))",
+            f"(?P<abs_dmy>{day}\\s+{m}\\.?,?\\s+{year}{_E})",
+            f"(?P<abs_mdy>{m}\\.?\\s+{day},?\\s+{year}{_E})",
+            f"(?P<abs_my>{m}\\.?,?\\s+{year}{_E})",
+            f"(?P<rel_dm>{day}\\s+{m}{_E})",
+            f"(?P<rel_md>{m}\\.?\\s+{day}(?![\\w.-]))",
         ]
-    ago = _ago_patterns(info)
+    ago = _ago_pattern(info)
     if ago:
-        groups.append(f"(?P<rel_ago>{_B}(?:{'|'.join(ago)}){_E})")
+        groups.append(f"(?P<rel_ago>(?:{ago}){_E})")
     relative = _alternation(_relative_phrases(info))
     if relative:
-        groups.append(f"(?P<rel_phrase>{_B}(?:{relative}){_E})")
+        groups.append(f"(?P<rel_phrase>(?:{relative}){_E})")
     weekdays = _alternation(_names(info, _WEEKDAY_KEYS))
     if weekdays:
-        groups.append(f"(?P<rel_weekday>{_B}(?:{weekdays}){_E})")
+        groups.append(f"(?P<rel_weekday>(?:{weekdays}){_E})")
     prepositions = _YEAR_PREPOSITIONS.get(language)
     if prepositions:
         groups.append(
-            f"{_B}(?:{prepositions})\\s+(?P<abs_year>(?:1[89]|20)\\d\\d){_E}(?!\\s*(?:%|[-–]))"
+            f"(?:{prepositions})\\s+(?P<abs_year>(?:1[89]|20)\\d\\d){_E}(?!\\s*(?:%|[-–]))"
         )
-    return re.compile("|".join(groups), re.IGNORECASE)
+    # every phrase starts a word: checked once, before the alternation, so that the
+    # engine skips the inside of words at once (3x faster than a check per branch)
+    return re.compile(_B + "(?:" + "|".join(groups) + ")", re.IGNORECASE)
 
 
 # ------------------------------------------------------------------- resolving
