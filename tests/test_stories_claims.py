@@ -267,3 +267,12 @@ def test_an_encoder_is_used_only_for_the_languages_it_knows() -> None:
 def test_a_story_without_claims() -> None:
     docs = [article("z1", "Alpha", "The weather was mild."), article("z2", "Beta", "")]
     assert group_claims(docs).to_dict() == {"claims": [], "omissions": {}}
+
+
+def test_years_and_vague_dates_are_not_figures_or_date_claims() -> None:
+    found = find_figures("The last one was in 2015, for 2015 dollars.")
+    assert [(f.text, f.unit) for f in found] == [("2015 dollars", "USD")]
+    doc = article(
+        "y1", "Alpha", "The timing suggested it was for this year. It rained on 3 May 2024."
+    )
+    assert [c.text for c in extract_claims(doc)] == ["It rained on 3 May 2024."]

@@ -136,7 +136,8 @@ def _number(m: re.Match[str]) -> float:
 def find_figures(text: str, start: int = 0, end: int | None = None) -> list[Figure]:
     """The numbers of ``text[start:end]`` (offsets into ``text``), normalised.
 
-    A number glued to a word ("G7", "COVID-19", "12th") is a name, not a figure.
+    A number glued to a word ("G7", "COVID-19", "12th") is a name, not a figure; a bare
+    four-digit number from 1800 to 2100 is a year.
     """
     out: list[Figure] = []
     for m in _FIGURE.finditer(text, start, len(text) if end is None else end):
@@ -147,6 +148,14 @@ def find_figures(text: str, start: int = 0, end: int | None = None) -> list[Figu
             scale, unit_word, stop = "", "", m.start("scale") - len(m.group("gap"))
         if stop < len(text) and text[stop].isalpha() and not scale and not unit_word:
             continue
+        plain = m.group("plain") or ""
+        if (
+            plain.isdigit()
+            and len(plain) == 4
+            and 1800 <= int(plain) <= 2100
+            and not (scale or unit_word or m.group("cur"))
+        ):
+            continue  # a year ("in the 2010s – the last in 2015"): the timeline's, not a figure
         value = _number(m) * _SCALES.get(scale, 1.0)
         if unit_word in _PERCENT_WORDS:
             unit = "percent"
@@ -170,7 +179,8 @@ def find_figures(text: str, start: int = 0, end: int | None = None) -> list[Figu
 # ----------------------------------------------------------------------- cues
 
 _REPORTING = {
-    "en": r"said|says|told|tells|stated|states|claimed|claims|announced|announces|warned|"
+    "en": r"said|says|say|saying|told|tells|stated|states|claimed|claims|announced|"
+    r"announces|warned|wrote|tweeted|"
     r"warns|added|confirmed|confirms|denied|denies|insisted|argued|alleged|reported|"
     r"according to",
     "ru": r"заявил[аи]?|сказал[аи]?|сообщил[аи]?|отметил[аи]?|подчеркнул[аи]?|"
@@ -308,8 +318,8 @@ def extract_claims(doc: Document, mentions: Sequence[DateMention] | None = None)
             kinds.append("decision")
         if figures:
             kinds.append("figure")
-        if in_date:
-            kinds.append("date")
+        if any(d.granularity in ("day", "month") for d in dates_by_sentence.get(i, [])):
+            kinds.append("date")  # "this year" or "last week" alone is nothing to check
         if not kinds:
             continue
         text = doc.text[sent.start : sent.end]
