@@ -154,3 +154,23 @@ def test_a_regional_language_code_uses_its_language() -> None:
     assert dates("Вчера шёл дождь.", date(2024, 3, 13), lang="ru-RU") == {
         "Вчера": ("2024-03-12", "day")
     }
+
+
+RU_WEEKDAYS = ["понедельник", "вторник", "среду", "четверг", "пятницу", "субботу", "воскресенье"]
+
+
+@FAST
+@given(published=PUBLISHED, weekday=st.sampled_from(range(7)))
+def test_russian_weekday_in_the_week_before_publication(published: date, weekday: int) -> None:
+    text = f"Министр заявил это в {RU_WEEKDAYS[weekday]}."
+    (found,) = date_mentions(doc(text, published, lang="ru"))
+    resolved = date.fromisoformat(found.date)
+    assert resolved.weekday() == weekday
+    assert published - timedelta(days=7) <= resolved < published
+
+
+@FAST
+@given(published=PUBLISHED, days=st.integers(min_value=1, max_value=60))
+def test_n_days_ago(published: date, days: int) -> None:
+    (found,) = date_mentions(doc(f"The strike began {days} days ago.", published))
+    assert found.date == (published - timedelta(days=days)).isoformat()
