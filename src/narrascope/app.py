@@ -56,6 +56,8 @@ class AnalyzeSummary:
     seconds_analyse: float = 0.0
     seconds_total: float = 0.0
     stage_seconds: dict[str, float] = field(default_factory=dict)
+    #: articles given a story in this run (new ones, copies, earlier unassigned ones)
+    stories_assigned: int = 0
 
     @property
     def articles_per_second(self) -> float:
@@ -96,6 +98,10 @@ class Narrascope:
         self._created = _new_sqlite_file(db)
         self.db = Database(db, must_exist=must_exist, read_only=read_only)
         self._pipeline: Pipeline | None = None
+        #: assign stored articles to stories after `analyze` (narrascope.stories)
+        self.stories = True
+        #: the clusterer's lead encoder: None loads the multilingual one, False none
+        self.story_encoder: Any = None
 
     @property
     def pipeline(self) -> Pipeline:
@@ -297,6 +303,10 @@ class Narrascope:
                 if progress:
                     progress("analyse", len(docs), total)
         summary.seconds_analyse = time.perf_counter() - t0
+        if self.stories and summary.ingested:
+            from narrascope.stories._assign import assign_stories
+
+            summary.stories_assigned = assign_stories(self.db, encoder=self.story_encoder)
         summary.seconds_total = time.perf_counter() - started
         self.db.finish_run(run_id, summary.as_dict())
         if summary.ingested == 0 and self._created is not None:

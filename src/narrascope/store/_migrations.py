@@ -274,4 +274,20 @@ MIGRATIONS: list[Migration] = [
         ],
         backfill=relational_backfill,
     ),
+    Migration(
+        4,
+        "story assignment: each story's founding article (the clusterer's stable key) and"
+        " each clustered article's compact signature, so a later run matches new articles"
+        " against stored ones without reading their texts",
+        common=[
+            "ALTER TABLE stories ADD COLUMN founder TEXT",
+            "CREATE UNIQUE INDEX ix_stories_founder ON stories (founder)",
+            """CREATE TABLE story_signatures (
+                article_id TEXT PRIMARY KEY REFERENCES articles (id) ON DELETE CASCADE,
+                seq INTEGER NOT NULL,
+                signature {blob} NOT NULL
+            )""",
+            "CREATE INDEX ix_story_signatures_seq ON story_signatures (seq)",
+        ],
+    ),
 ]

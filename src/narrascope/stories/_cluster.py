@@ -230,6 +230,22 @@ class StoryClusterer:
         """Story id -> member article ids, in the order they were added."""
         return {s: list(m) for s, m in self._members.items()}
 
+    def restore(self, article_id: str, sig: Signature, story: str, indexed: bool = True) -> None:
+        """Put back an article clustered by an earlier run, without comparing it.
+
+        Why: a store keeps each article's sketched signature and story, and a new
+        run rebuilds the clusterer from them (oldest first) instead of re-reading
+        texts. ``indexed=False`` restores a copy's membership only.
+        """
+        if article_id in self._story_of:
+            return
+        if indexed:
+            self.index.freq.add(sig)
+            self.index.add(article_id, sig, keys_of(sig, self.index.freq))
+        if story not in self._members:
+            self._found(story)
+        self._join(article_id, story)
+
     def _within_window(self, a: Signature, b: Signature) -> bool:
         if a.published is None or b.published is None:
             return True
