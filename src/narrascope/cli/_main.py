@@ -841,3 +841,14 @@ def _register_eval_commands() -> None:
 
 
 _register_eval_commands()
+
+
+def _register_story_commands() -> None:
+    """``stories`` and ``story`` live in cli/_stories.py (issue 16)."""
+    from narrascope.cli._stories import stories, story
+
+    app.command("stories")(stories)
+    app.command("story")(story)
+
+
+_register_story_commands()
