@@ -30,6 +30,7 @@ def _db(tmp_path: Path) -> tuple[Path, int, int]:
         for title, first, last, members in (
             ("War", "2024-03-03", "2024-03-05", ("a2", "b1")),
             ("Other", None, None, ("c1",)),
+            ("Emptied", "2024-03-04", "2024-03-04", ()),  # its article replaced by an edit
         ):
             sid = conn.execute(
                 text(
@@ -38,10 +39,11 @@ def _db(tmp_path: Path) -> tuple[Path, int, int]:
                 ),
                 {"t": title, "f": first, "l": last},
             ).scalar_one()
-            conn.execute(
-                text("INSERT INTO story_articles VALUES (:s, :a, 't')"),
-                [{"s": sid, "a": a} for a in members],
-            )
+            if members:
+                conn.execute(
+                    text("INSERT INTO story_articles VALUES (:s, :a, 't')"),
+                    [{"s": sid, "a": a} for a in members],
+                )
             ids.append(int(sid))
     db.close()
     return path, ids[0], ids[1]
@@ -57,7 +59,7 @@ def _json(*args: str) -> object:
 def test_stories_json_lists_each_story_with_its_articles(tmp_path: Path) -> None:
     db, war, other = _db(tmp_path)
     found = _json("stories", "--db", str(db), "--json")
-    assert [s["id"] for s in found] == [war, other]
+    assert [s["id"] for s in found] == [war, other]  # not the story left without articles
     first = found[0]
     assert set(first) == {
         "id",

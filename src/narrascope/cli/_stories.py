@@ -80,7 +80,8 @@ def story_list(
     ``outlet`` those with an article of that outlet; ``min_outlets`` those told by
     at least that many named outlets.
     """
-    where = ["1 = 1"]
+    # a story whose articles were all replaced by edited versions has none left
+    where = ["EXISTS (SELECT 1 FROM story_articles e WHERE e.story_id = s.id)"]
     params: dict[str, Any] = {"min": min_outlets}
     if since:
         where.append("(s.last_published IS NULL OR s.last_published >= :since)")
