@@ -90,7 +90,10 @@ def test_two_runs_keep_story_ids_and_join_the_later_article(tmp_path: Path) -> N
         [sorted(first[quake_id]), ["Capital News"]]
     )
 
-    _run(db, _write(tmp_path / "two", [LATER], "2024-11-02"))
+    two = _write(tmp_path / "two", [LATER], "2024-11-02")
+    # an exact copy of a first-run article under another file name: joins its story
+    (two / "copy.txt").write_bytes((tmp_path / "one" / "a0.txt").read_bytes())
+    _run(db, two)
     second = _stories(db)
     assert second[quake_id] == {"Wire Daily", "Coast Herald", "Aegean Post", "Evening Star"}
     assert len(second) == 2
@@ -100,6 +103,17 @@ def test_two_runs_keep_story_ids_and_join_the_later_article(tmp_path: Path) -> N
             text("SELECT title, first_published, last_published FROM stories WHERE id = :s"),
             {"s": quake_id},
         ).one()
+        copies = (
+            conn.execute(
+                text(
+                    "SELECT sa.story_id FROM articles a JOIN story_articles sa"
+                    " ON sa.article_id = a.id WHERE a.duplicate_of IS NOT NULL"
+                )
+            )
+            .scalars()
+            .all()
+        )
     app.close()
+    assert copies == [quake_id]
     assert title in {t for _, t, _ in QUAKE}
     assert (first_pub[:10], last_pub[:10]) == ("2024-11-01", "2024-11-02")
