@@ -79,6 +79,23 @@ def test_edited_source_replaces_the_old_version(db_path: Path) -> None:
     assert db.check_integrity() == []
 
 
+def test_an_edited_source_within_one_batch_leaves_no_rows_of_the_old_version(
+    db_path: Path,
+) -> None:
+    # the relational rows of a batch are written together at its end: those of an
+    # article that a later one of the same batch replaces must still go with it
+    db = Database(db_path)
+    db.save_documents(
+        [_doc("old", "a.txt"), _doc("new", "a.txt", body="Putin spoke again.")], NLP_ASSIGNS
+    )
+    assert [r.id for r in db.articles()] == ["new"]
+    with db.engine.connect() as conn:
+        for table in ("entities", "entity_aliases", "mentions"):
+            ids = conn.execute(text(f"SELECT DISTINCT article_id FROM {table}")).scalars()
+            assert list(ids) == ["new"], table
+    assert db.check_integrity() == []
+
+
 def test_a_failing_batch_leaves_nothing_half_written(db_path: Path) -> None:
     db = Database(db_path)
     db.save_documents([_doc("keep", "k.txt")], NLP_ASSIGNS)

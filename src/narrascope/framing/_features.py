@@ -98,6 +98,15 @@ def entity_context(text: str, start: int, end: int, limit: int = 12) -> list[str
     name = text[start:end]
     keys = [w for w in re.findall(r"\w+", name) if len(w) >= 3]
     key = keys[-1] if keys else name
+    return list(_key_windows(text, key, limit))
+
+
+@lru_cache(maxsize=256)
+def _key_windows(text: str, key: str, limit: int) -> tuple[str, ...]:
+    """The windows of :func:`entity_context` for one search key; cached because every
+    mention of an entity (dozens in a long article) searches the article for the same
+    key (the text's hash is computed once per string object, and a hit compares the
+    same object); small, since an article's mentions come one after another."""
     windows: list[str] = []
     for match in re.finditer(rf"(?<!\w){re.escape(key)}", text):
         left = text[max(match.start() - 100, 0) : match.start()].split()[-6:]
@@ -105,7 +114,7 @@ def entity_context(text: str, start: int, end: int, limit: int = 12) -> list[str
         windows.append(" ".join([*left, "X", *right]))
         if len(windows) >= limit:
             break
-    return windows
+    return tuple(windows)
 
 
 def _sentence_span(doc: Document, start: int, end: int) -> tuple[int, int]:

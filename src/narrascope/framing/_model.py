@@ -413,12 +413,19 @@ class FramingModel(ClassifierMixin, BaseEstimator):
             ]
             rows.append(row)
         lex = np.asarray(rows, dtype=np.float32)
-        emb = load_embedder()
-        ctx = emb.encode([f"{x['left_text']} X {x['right_text']}" for x in X])
-        left = emb.encode([x["left_text"] or "." for x in X])
-        right = emb.encode([x["right_text"] or "." for x in X])
-        ent = emb.encode([x["entity_context"].replace("\n", " ") or "." for x in X])
-        return np.hstack([lex, ctx, left, right, ent]).astype(np.float32)
+        columns = (
+            [f"{x['left_text']} X {x['right_text']}" for x in X],
+            [x["left_text"] or "." for x in X],
+            [x["right_text"] or "." for x in X],
+            # every mention of an entity shares its context: the same string many times
+            [x["entity_context"].replace("\n", " ") or "." for x in X],
+        )
+        # one encode over the distinct strings of all four columns (a row's vector
+        # depends on its text alone), then each column picks its rows
+        uniq = {t: i for i, t in enumerate(dict.fromkeys(t for col in columns for t in col))}
+        vecs = load_embedder().encode(list(uniq))
+        blocks = [vecs[[uniq[t] for t in col]] for col in columns]
+        return np.hstack([lex, *blocks]).astype(np.float32)
 
     def _transform(self, X: Sequence[dict[str, str]]) -> sp.csr_matrix:
         return self._transform_docs(X)[0]

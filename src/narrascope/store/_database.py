@@ -363,21 +363,36 @@ class Database:
         now = _now()
         self.flush_rejects()
         with self._writer.begin() as conn:
+            # the relational rows of the batch, written together (one DELETE and one
+            # executemany per table, not per article and stage): documents grouped by
+            # the attributes their stages assign
+            pending: dict[tuple[str, ...], list[Document]] = {}
             for doc in docs:
                 if doc.source and not doc.from_record:
-                    stale = conn.execute(
-                        text("SELECT id FROM articles WHERE source = :s AND id != :i"),
-                        {"s": doc.source, "i": doc.id},
-                    ).scalars()
-                    for old_id in list(stale):
+                    stale = list(
+                        conn.execute(
+                            text("SELECT id FROM articles WHERE source = :s AND id != :i"),
+                            {"s": doc.source, "i": doc.id},
+                        ).scalars()
+                    )
+                    if stale:
+                        # a stale article may be one of this batch: its rows first, so
+                        # deleting it leaves none behind (as when written one by one)
+                        _flush_rows(conn, pending)
+                    for old_id in stale:
                         if not self._promote_copy(conn, old_id, now):
                             self._delete(conn, old_id)
                 self._upsert_article(conn, doc, now, signatures.get(doc.id))
                 link_outlet(conn, doc.id)
+                # one JSON-ready copy of the document for all its stages' payloads
+                full: dict[str, Any] | None = None
+                written: list[str] = []
                 for stage, assigns in stages.items():
                     if stage not in doc.stage_versions:
                         continue
-                    payload = _stage_payload(doc, assigns)
+                    if full is None:
+                        full = doc.to_dict()
+                    payload = _stage_payload(full, assigns)
                     conn.execute(
                         text(
                             "INSERT INTO stage_results"
@@ -397,7 +412,10 @@ class Database:
                     )
                     # the relational copy (entities, labels, framings, spans) of this
                     # stage's results, replaced in the same transaction as the JSON
-                    write_rows(conn, [doc], assigns)
+                    written += assigns
+                if written:
+                    pending.setdefault(tuple(dict.fromkeys(written)), []).append(doc)
+            _flush_rows(conn, pending)
 
     def save_duplicate(self, doc: Document) -> None:
         """Store a near-duplicate (linked to its original, not analysed)."""
@@ -969,8 +987,15 @@ class Database:
         self.engine.dispose()
 
 
-def _stage_payload(doc: Document, assigns: tuple[str, ...]) -> dict[str, Any]:
-    full = doc.to_dict()
+def _flush_rows(conn: Connection, pending: dict[tuple[str, ...], list[Document]]) -> None:
+    """Write (and forget) the relational rows of the documents waiting in ``pending``."""
+    for attributes, group in pending.items():
+        write_rows(conn, group, attributes)
+    pending.clear()
+
+
+def _stage_payload(full: dict[str, Any], assigns: tuple[str, ...]) -> dict[str, Any]:
+    """A stage's stored JSON: its attributes out of the document's ``to_dict()``."""
     payload = {name: full[name] for name in assigns if name in full}
     if full.get("notes"):
         payload["notes"] = full["notes"]
