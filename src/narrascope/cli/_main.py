@@ -27,6 +27,7 @@ from rich.table import Table
 from rich.text import Text
 from typer.core import TyperCommand, TyperGroup
 
+from narrascope.cli._common import DbOption, check_dates, console, fail
 from narrascope.cli._safe import SafeCsvWriter, json_text, markup_safe, term_text, terminal_safe
 from narrascope.errors import NarrascopeError
 
@@ -78,13 +79,7 @@ eval_app = _Typer(
 )
 app.add_typer(eval_app, name="eval")
 
-console = Console(stderr=True)
 out = Console()
-
-DbOption = Annotated[
-    str,
-    typer.Option("--db", help="SQLite file, or a PostgreSQL URL (postgresql://user@host/db)."),
-]
 
 
 def _print_version(value: bool) -> None:
@@ -149,9 +144,7 @@ def _stop_workers_on_signals() -> None:
     signal.signal(signal.SIGTERM, stop)
 
 
-def _fail(message: str, code: int = 1) -> None:
-    console.print(f"[bold red]error:[/] {markup_safe(message)}", highlight=False, markup=True)
-    raise typer.Exit(code)
+_fail = fail
 
 
 def _open_app(
@@ -448,17 +441,11 @@ def list_articles(
     json_out: Annotated[bool, typer.Option("--json", help="Print JSON lines.")] = False,
 ) -> None:
     """List stored articles (id, date, outlet, title), newest first."""
-    from datetime import date
 
     from narrascope.cli._show import article_table
     from narrascope.store import Database
 
-    for name, value in (("--since", since), ("--until", until)):
-        if value is not None:
-            try:
-                date.fromisoformat(value)
-            except ValueError:
-                _fail(f"{name} {value!r}: expected a date as YYYY-MM-DD")
+    check_dates(since=since, until=until)
     if limit < 0:
         _fail(f"--limit {limit}: expected 0 (all) or more")
     try:

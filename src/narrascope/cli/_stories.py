@@ -9,7 +9,6 @@ story's documents only with :func:`~narrascope.stories.group_claims` and
 from __future__ import annotations
 
 from collections import Counter
-from datetime import date
 from typing import Annotated, Any
 
 import typer
@@ -17,25 +16,17 @@ from rich.console import Console
 from rich.table import Table
 from sqlalchemy import text
 
-from narrascope.cli._safe import json_text, markup_safe, term_text
+from narrascope.cli._common import DbOption, check_dates, fail
+from narrascope.cli._safe import json_text, term_text
 from narrascope.errors import NarrascopeError
 
 __all__ = ["stories", "story", "story_detail", "story_list"]
 
 _out = Console()
-_err = Console(stderr=True)
 #: evidence quotes shown per entity and outlet
 _QUOTES = 3
 
-DbOption = Annotated[
-    str,
-    typer.Option("--db", help="SQLite file, or a PostgreSQL URL (postgresql://user@host/db)."),
-]
-
-
-def _fail(message: str) -> None:
-    _err.print(f"[bold red]error:[/] {markup_safe(message)}")
-    raise typer.Exit(1)
+_fail = fail
 
 
 def _article_rows(conn: Any, story_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
@@ -246,12 +237,7 @@ def stories(
     json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """List stories: the same event across outlets, newest first."""
-    for name, value in (("--since", since), ("--until", until)):
-        if value is not None:
-            try:
-                date.fromisoformat(value)
-            except ValueError:
-                _fail(f"{name} {value!r}: expected a date as YYYY-MM-DD")
+    check_dates(since=since, until=until)
     database = _open(db)
     try:
         found = story_list(
