@@ -108,6 +108,18 @@ def find_date(text: str) -> date | None:
     return best[1] if best else None
 
 
+def _machine_date(text: str) -> date | None:
+    """``text`` as an ISO 8601 or e-mail (RFC 2822) date-time and nothing else, or None."""
+    try:
+        return datetime.fromisoformat(text.replace("Z", "+00:00")).date()
+    except ValueError:
+        pass
+    try:
+        return parsedate_to_datetime(text).date()
+    except (TypeError, ValueError, IndexError):
+        return None
+
+
 def parse_date(value: object) -> date | None:
     """A metadata value (string, datetime, date, epoch seconds) as a date, or None."""
     if value is None or value == "":
@@ -122,15 +134,7 @@ def parse_date(value: object) -> date | None:
         except (OverflowError, OSError, ValueError):
             return None
     text = str(value).strip().translate(_ASCII_DIGITS)
-    try:
-        return datetime.fromisoformat(text.replace("Z", "+00:00")).date()
-    except ValueError:
-        pass
-    try:
-        return parsedate_to_datetime(text).date()
-    except (TypeError, ValueError, IndexError):
-        pass
-    return find_date(text)
+    return _machine_date(text) or find_date(text)
 
 
 #: what may stand before a date that is a line of its own: a weekday ("Wednesday, ")
@@ -155,14 +159,9 @@ def whole_date(value: str) -> date | None:
     text = value.strip()
     if not text:
         return None
-    try:
-        return datetime.fromisoformat(text.replace("Z", "+00:00")).date()
-    except ValueError:
-        pass
-    try:
-        return parsedate_to_datetime(text).date()
-    except (TypeError, ValueError, IndexError):
-        pass
+    found = _machine_date(text)
+    if found is not None:
+        return found
     text = text.translate(_ASCII_DIGITS)
     for pattern in _months_and_patterns()[1]:
         match = pattern.search(text)
