@@ -708,32 +708,23 @@ class Database:
         contains it, looked up in ``article_narratives``, so listing never loads
         article texts or results into Python.
         """
-        where = ["1 = 1"]
-        params: dict[str, Any] = {}
-        if outlet is not None:
-            where.append("lower(outlet) = lower(:outlet)")
-            params["outlet"] = outlet
+        condition, params = _corpus_filter(outlet, since, until, None, duplicates=True)
+        where = [condition]
         if language is not None:
-            where.append("lower(language) = lower(:language)")
+            where.append("lower(a.language) = lower(:language)")
             params["language"] = language
-        if since is not None:
-            where.append("published >= :since")
-            params["since"] = since
-        if until is not None:
-            where.append("substr(published, 1, 10) <= :until")
-            params["until"] = until
         if prefix is not None:
-            where.append("id LIKE :prefix")
+            where.append("a.id LIKE :prefix")
             params["prefix"] = prefix.replace("%", "").replace("_", "") + "%"
         if narrative is not None:
             params["narrative"] = f"%{narrative.lower()}%"
             where.append(
-                "EXISTS (SELECT 1 FROM article_narratives n WHERE n.article_id = articles.id"
+                "EXISTS (SELECT 1 FROM article_narratives n WHERE n.article_id = a.id"
                 " AND lower(n.label) LIKE :narrative)"
             )
         sql = (
             "SELECT id, title, outlet, published, language, url, source, word_count,"
-            f" duplicate_of FROM articles WHERE {' AND '.join(where)}"
+            f" duplicate_of FROM articles a WHERE {' AND '.join(where)}"
             " ORDER BY published IS NULL, published DESC, outlet, title, id"
         )
         if limit is not None:
@@ -1003,11 +994,17 @@ def _stage_payload(full: dict[str, Any], assigns: tuple[str, ...]) -> dict[str, 
 
 
 def _corpus_filter(
-    outlet: str | None, since: str | None, until: str | None, story: int | None
+    outlet: str | None,
+    since: str | None,
+    until: str | None,
+    story: int | None,
+    *,
+    duplicates: bool = False,
 ) -> tuple[str, dict[str, Any]]:
-    """The WHERE condition on ``articles a`` shared by the corpus reads (duplicates are
-    never counted: they were not analysed, their original was)."""
-    where = ["a.duplicate_of IS NULL"]
+    """The WHERE condition on ``articles a`` shared by the corpus reads and the article
+    list. Counts leave duplicates out (they were not analysed, their original was);
+    the list (``duplicates=True``) shows them, as stored rows."""
+    where = ["1 = 1" if duplicates else "a.duplicate_of IS NULL"]
     params: dict[str, Any] = {}
     if outlet is not None:
         where.append("lower(a.outlet) = lower(:outlet)")
