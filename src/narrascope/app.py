@@ -102,6 +102,8 @@ class Narrascope:
         self.stories = True
         #: the clusterer's lead encoder: None loads the multilingual one, False none
         self.story_encoder: Any = None
+        #: outlet -> learnt group for one-sided claims (None: ``outlets.learnt_group``)
+        self.outlet_groups: dict[str, str] | None = None
 
     @property
     def pipeline(self) -> Pipeline:
@@ -305,8 +307,14 @@ class Narrascope:
         summary.seconds_analyse = time.perf_counter() - t0
         if self.stories and summary.ingested:
             from narrascope.stories._assign import assign_stories
+            from narrascope.stories._derived import derive_stories
 
-            summary.stories_assigned = assign_stories(self.db, encoder=self.story_encoder)
+            touched: set[int] = set()
+            summary.stories_assigned = assign_stories(
+                self.db, encoder=self.story_encoder, touched=touched
+            )
+            # claims and timelines of the changed stories only: bounded by this run's articles
+            derive_stories(self.db, touched, outlet_groups=self.outlet_groups)
         summary.seconds_total = time.perf_counter() - started
         self.db.finish_run(run_id, summary.as_dict())
         if summary.ingested == 0 and self._created is not None:

@@ -113,8 +113,19 @@ def story_list(
     return result
 
 
+#: techniques listed per outlet ("top techniques")
+_TOP_TECHNIQUES = 3
+
+
 def _entities(conn: Any, sid: int) -> list[dict[str, Any]]:
-    """Per entity, per outlet: the most frequent main role, fine roles, evidence quotes."""
+    """Per framed entity, per outlet: the most frequent main role, fine roles, that
+    outlet's own evidence quotes; ``disagreement`` when outlets give it different main
+    roles, with ``roles`` saying which outlets hold which.
+
+    An outlet that mentions the entity (``entities`` table) without casting it in a role
+    is listed with ``main_role`` None, so "two or more outlets mention it" is visible
+    even where only one frames it.
+    """
     member = "f.article_id IN (SELECT article_id FROM story_articles WHERE story_id = :s)"
     framings = conn.execute(
         text(
@@ -141,6 +152,14 @@ def _entities(conn: Any, sid: int) -> list[dict[str, Any]]:
         ),
         {"s": sid},
     ).all()
+    mentioned = conn.execute(
+        text(
+            "SELECT DISTINCT f.entity_id, a.outlet FROM entities f"
+            f" JOIN articles a ON a.id = f.article_id WHERE {member}"
+            " ORDER BY f.entity_id, a.outlet"
+        ),
+        {"s": sid},
+    ).all()
     names: dict[str, Counter[str]] = {}
     roles: dict[tuple[str, str], Counter[str]] = {}
     for eid, name, outlet, role, _aid in framings:
@@ -148,6 +167,9 @@ def _entities(conn: Any, sid: int) -> list[dict[str, Any]]:
         counter = roles.setdefault((eid, outlet), Counter())
         if role:
             counter[role] += 1
+    for eid, outlet in mentioned:
+        if eid in names:
+            roles.setdefault((eid, outlet), Counter())
     fines: dict[tuple[str, str], list[str]] = {}
     for eid, outlet, role in fine:
         got = fines.setdefault((eid, outlet), [])
@@ -161,22 +183,83 @@ def _entities(conn: Any, sid: int) -> list[dict[str, Any]]:
     out = []
     for eid, counter in names.items():
         by_outlet = {}
-        for (e, outlet), role_counts in roles.items():
+        held: dict[str, list[str]] = {}
+        for (e, outlet), role_counts in sorted(roles.items()):
             if e != eid:
                 continue
+            # ties go to the alphabetically first role: the same answer on every run
+            main = min(role_counts, key=lambda r: (-role_counts[r], r)) if role_counts else None
             by_outlet[outlet] = {
-                "main_role": role_counts.most_common(1)[0][0] if role_counts else None,
+                "main_role": main,
                 "fine_roles": fines.get((e, outlet), []),
                 "quotes": evidence.get((e, outlet), []),
             }
-        out.append({"id": eid, "name": counter.most_common(1)[0][0], "by_outlet": by_outlet})
-    out.sort(key=lambda e: (-len(e["by_outlet"]), e["name"]))
+            if main and outlet:
+                held.setdefault(main, []).append(outlet)
+        out.append(
+            {
+                "id": eid,
+                "name": counter.most_common(1)[0][0],
+                "by_outlet": by_outlet,
+                "disagreement": len(held) > 1,
+                "roles": dict(sorted(held.items())),
+            }
+        )
+    out.sort(key=lambda e: (-len(e["by_outlet"]), not e["disagreement"], e["name"]))
     return out
 
 
-def story_detail(database: Any, sid: int) -> dict[str, Any] | None:
-    """One story in the issue's ``story ID --json`` shape; None if there is no such story."""
-    from narrascope.stories import build_timeline, group_claims
+def _top_techniques(conn: Any, sid: int) -> dict[str, list[dict[str, Any]]]:
+    """``{outlet: [{"technique", "spans", "per_1000_words"}]}``, most frequent first, over
+    the story's articles the techniques stage ran on (as the density's denominator)."""
+    rows = conn.execute(
+        text(
+            "SELECT a.outlet, t.technique, count(*) FROM technique_spans t"
+            " JOIN articles a ON a.id = t.article_id"
+            " WHERE a.duplicate_of IS NULL AND a.id IN"
+            " (SELECT article_id FROM story_articles WHERE story_id = :s)"
+            " GROUP BY a.outlet, t.technique ORDER BY a.outlet, count(*) DESC, t.technique"
+        ),
+        {"s": sid},
+    ).all()
+    words = dict(
+        conn.execute(
+            text(
+                "SELECT a.outlet, sum(a.word_count) FROM articles a JOIN stage_results r"
+                " ON r.article_id = a.id AND r.stage = 'techniques'"
+                " WHERE a.duplicate_of IS NULL AND a.id IN"
+                " (SELECT article_id FROM story_articles WHERE story_id = :s) GROUP BY a.outlet"
+            ),
+            {"s": sid},
+        ).all()
+    )
+    out: dict[str, list[dict[str, Any]]] = {}
+    for outlet, technique, n in rows:
+        got = out.setdefault(outlet, [])
+        if len(got) < _TOP_TECHNIQUES:
+            total = int(words.get(outlet) or 0)
+            got.append(
+                {
+                    "technique": technique,
+                    "spans": int(n),
+                    "per_1000_words": round(1000 * int(n) / total, 2) if total else None,
+                }
+            )
+    return out
+
+
+def story_detail(
+    database: Any, sid: int, *, outlet_groups: dict[str, str] | None = None
+) -> dict[str, Any] | None:
+    """One story in the issue's ``story ID --json`` shape; None if there is no such story.
+
+    Beyond the issue's keys: per outlet ``top_techniques``; per entity ``disagreement``
+    and ``roles`` (main role → outlets); ``omissions`` (outlet → the widely carried
+    claims it leaves out). Claims and the timeline come from the stored rows when they
+    are current (:mod:`narrascope.stories._derived`); ``outlet_groups`` (outlet → learnt
+    group) decides what is one-sided, None reads ``outlets.learnt_group``.
+    """
+    from narrascope.stories._derived import story_claims_timeline
 
     with database.engine.connect() as conn:
         head = conn.execute(text("SELECT title FROM stories WHERE id = :s"), {"s": sid}).first()
@@ -184,6 +267,7 @@ def story_detail(database: Any, sid: int) -> dict[str, Any] | None:
             return None
         articles = _article_rows(conn, [sid])[sid]
         entities = _entities(conn, sid)
+        top = _top_techniques(conn, sid)
     narratives = database.narrative_counts(story=sid)
     density = database.technique_density(story=sid)
     outlets: dict[str, Any] = {}
@@ -193,23 +277,23 @@ def story_detail(database: Any, sid: int) -> dict[str, Any] | None:
         entry["narratives"] = narratives.get(name, {})
         dens = density.get(name)
         entry["techniques_per_1000_words"] = round(dens.per_1000_words, 2) if dens else None
-    docs = database.load_documents([a["id"] for a in articles])
-    claims = [
-        {k: c[k] for k in ("text", "outlets", "articles", "quotes", "one_sided")}
-        for c in group_claims(docs).to_dict()["claims"]
-    ]
-    timeline = [
-        {k: e[k] for k in ("date", "event", "outlets", "quotes")}
-        for e in (entry.to_dict() for entry in build_timeline(docs))
-    ]
+        entry["top_techniques"] = top.get(name, [])
+    claims, omissions, timeline = story_claims_timeline(database, sid, outlet_groups=outlet_groups)
     return {
         "id": sid,
         "title": head[0],
         "articles": articles,
         "outlets": outlets,
         "entities": entities,
-        "claims": claims,
-        "timeline": timeline,
+        "claims": [
+            {k: c[k] for k in ("text", "kind", "outlets", "articles", "quotes", "one_sided")}
+            for c in claims
+        ],
+        "omissions": omissions,
+        "timeline": [
+            {k: e[k] for k in ("date", "granularity", "event", "outlets", "quotes")}
+            for e in timeline
+        ],
     }
 
 
@@ -283,31 +367,73 @@ def story(
     if json_out:
         typer.echo(json_text(detail, indent=2))
         return
+    _print_story(detail)
+
+
+#: entities, claims and quote characters the terminal view shows (the JSON has all)
+_SHOW_ENTITIES = 12
+_SHOW_CLAIMS = 12
+_QUOTE_CHARS = 160
+
+
+def _clip(value: str, limit: int = _QUOTE_CHARS) -> str:
+    value = " ".join(value.split())
+    return value if len(value) <= limit else value[: limit - 1] + "…"
+
+
+def _print_story(detail: dict[str, Any]) -> None:
+    """The side-by-side view: outlets, contested entities with each outlet's quotes,
+    claims with one-sided flags, each outlet's omissions, the timeline."""
     _out.print(term_text(f"Story {detail['id']}: {detail['title']}", style="bold"))
-    table = Table(title="Outlets")
-    for col in ("outlet", "articles", "narratives", "techniques/1000 words"):
+    table = Table(title="Outlets side by side")
+    for col in ("outlet", "articles", "narratives", "techniques/1000 words", "top techniques"):
         table.add_column(col)
     for name, entry in detail["outlets"].items():
         top = ", ".join(f"{k} ({v})" for k, v in list(entry["narratives"].items())[:3])
         dens = entry["techniques_per_1000_words"]
+        techniques = ", ".join(f"{t['technique']} ({t['spans']})" for t in entry["top_techniques"])
         table.add_row(
             term_text(name or "unknown"),
             str(len(entry["articles"])),
             term_text(top),
             "" if dens is None else f"{dens:.1f}",
+            term_text(techniques),
         )
     _out.print(table)
-    for ent in detail["entities"][:10]:
-        roles = "; ".join(
-            f"{o or 'unknown'}: {v['main_role'] or '—'}" for o, v in ent["by_outlet"].items()
-        )
-        _out.print(term_text(f"  {ent['name']} — {roles}"))
+    shared = [e for e in detail["entities"] if len(e["by_outlet"]) >= 2]
+    if shared:
+        _out.print(term_text("Entities two or more outlets mention", style="bold"))
+        for ent in shared[:_SHOW_ENTITIES]:
+            flag = ""
+            if ent["disagreement"]:
+                held = "; ".join(f"{r} in {', '.join(o)}" for r, o in ent["roles"].items())
+                flag = f"  DISAGREEMENT: {held}"
+            _out.print(term_text(f"  {ent['name']}{flag}", style="bold" if flag else ""))
+            for outlet, view in ent["by_outlet"].items():
+                role = view["main_role"] or "mentioned, no role"
+                fine = f" ({', '.join(view['fine_roles'])})" if view["fine_roles"] else ""
+                _out.print(term_text(f"    {outlet or 'unknown'}: {role}{fine}"))
+                for quote in view["quotes"][:1]:
+                    _out.print(term_text(f'      "{_clip(quote)}"', style="dim"))
+        if len(shared) > _SHOW_ENTITIES:
+            _out.print(f"  … {len(shared) - _SHOW_ENTITIES} more entities (--json lists all)")
     if detail["claims"]:
         _out.print(term_text("Claims", style="bold"))
-        for c in detail["claims"][:10]:
+        for c in detail["claims"][:_SHOW_CLAIMS]:
             flag = " (one-sided)" if c["one_sided"] else ""
-            _out.print(term_text(f"  {c['text']} [{', '.join(c['outlets'])}]{flag}"))
+            _out.print(term_text(f"  {_clip(c['text'])} [{', '.join(c['outlets'])}]{flag}"))
+        if len(detail["claims"]) > _SHOW_CLAIMS:
+            more = len(detail["claims"]) - _SHOW_CLAIMS
+            _out.print(f"  … {more} more claims (--json lists all)")
+    if detail["omissions"]:
+        _out.print(
+            term_text("Omissions (claims most outlets carry, this one does not)", style="bold")
+        )
+        for outlet, missed in detail["omissions"].items():
+            _out.print(term_text(f"  {outlet}:"))
+            for m in missed[:5]:
+                _out.print(term_text(f"    {_clip(m['text'])} [{', '.join(m['outlets'])}]"))
     if detail["timeline"]:
         _out.print(term_text("Timeline", style="bold"))
         for e in detail["timeline"]:
-            _out.print(term_text(f"  {e['date']}: {e['event']} [{', '.join(e['outlets'])}]"))
+            _out.print(term_text(f"  {e['date']}: {_clip(e['event'])} [{', '.join(e['outlets'])}]"))

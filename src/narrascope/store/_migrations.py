@@ -290,4 +290,19 @@ MIGRATIONS: list[Migration] = [
             "CREATE INDEX ix_story_signatures_seq ON story_signatures (seq)",
         ],
     ),
+    Migration(
+        5,
+        "stored claims and timelines: their order, the one-sided flag, the date's precision,"
+        " the quote's source and date phrase, and which state of a story's members they were"
+        " derived from (a story whose members changed since is recomputed)",
+        common=[
+            "ALTER TABLE stories ADD COLUMN derived_key TEXT",
+            "ALTER TABLE claims ADD COLUMN seq INTEGER NOT NULL DEFAULT 0",
+            "ALTER TABLE claims ADD COLUMN one_sided INTEGER NOT NULL DEFAULT 0",
+            "ALTER TABLE claim_articles ADD COLUMN source TEXT NOT NULL DEFAULT ''",
+            "ALTER TABLE timeline_events ADD COLUMN seq INTEGER NOT NULL DEFAULT 0",
+            "ALTER TABLE timeline_events ADD COLUMN granularity TEXT NOT NULL DEFAULT 'day'",
+            "ALTER TABLE timeline_quotes ADD COLUMN date_text TEXT NOT NULL DEFAULT ''",
+        ],
+    ),
 ]
