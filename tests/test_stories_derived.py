@@ -144,3 +144,42 @@ def test_a_read_only_database_computes_without_writing(tmp_path: Path) -> None:
     with reader.engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM claims")).scalar() == 0
     reader.close()
+
+
+def test_csv_export_of_stories_outlets_and_claims(tmp_path: Path) -> None:
+    import csv
+
+    from narrascope.cli._stories import export_story_csvs
+
+    db, sid = _db(tmp_path)
+    derive_stories(db, [sid])
+    with db._writer.begin() as conn:  # a hostile title must not run in a spreadsheet
+        conn.execute(
+            text("UPDATE stories SET title = '=HYPERLINK(\"x\")' WHERE id = :s"), {"s": sid}
+        )
+    out = tmp_path / "csv"
+    out.mkdir()
+    paths = export_story_csvs(db, out)
+    assert [p.name for p in paths] == ["stories.csv", "story_outlets.csv", "claims.csv"]
+
+    def rows(name: str) -> list[dict[str, str]]:
+        with (out / name).open(encoding="utf-8") as fh:
+            return list(csv.DictReader(fh))
+
+    (story,) = rows("stories.csv")
+    assert story["title"] == '\'=HYPERLINK("x")'
+    assert (story["articles"], story["outlets"], story["claims_stored"]) == ("3", "3", "1")
+    outlets = {r["outlet"]: r for r in rows("story_outlets.csv")}
+    assert set(outlets) == {"Alpha", "Beta", "Gamma"}
+    assert (
+        outlets["Alpha"]["articles"] == "1" and outlets["Alpha"]["techniques_per_1000_words"] == ""
+    )
+    claims = rows("claims.csv")
+    assert int(story["claims"]) == len(claims)
+    shared = [c for c in claims if c["outlets"] == "Alpha|Beta"]
+    assert len(shared) == 2 and all(
+        c["omitted_by"] == "Gamma" and c["one_sided"] == "0" for c in shared
+    )
+    (rents,) = [c for c in claims if "15 percent" in c["text"]]
+    assert rents["one_sided"] == "1" and rents["omitted_by"] == "" and rents["sources"]
+    db.close()

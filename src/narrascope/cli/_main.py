@@ -537,6 +537,13 @@ def export(
         written.append(path)
     elif fmt == "csv":
         written += _export_csv(docs, out_dir)
+        from narrascope.cli._stories import export_story_csvs
+
+        database = Database(db, must_exist=True, read_only=True)
+        try:
+            written += export_story_csvs(database, out_dir)
+        finally:
+            database.close()
     else:
         order: list[str] | None = None
         if gold_order is not None:

@@ -9,6 +9,8 @@ story's documents only with :func:`~narrascope.stories.group_claims` and
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -17,10 +19,10 @@ from rich.table import Table
 from sqlalchemy import text
 
 from narrascope.cli._common import DbOption, check_dates, fail
-from narrascope.cli._safe import json_text, term_text
+from narrascope.cli._safe import SafeCsvWriter, json_text, term_text
 from narrascope.errors import NarrascopeError
 
-__all__ = ["stories", "story", "story_detail", "story_list"]
+__all__ = ["export_story_csvs", "stories", "story", "story_detail", "story_list"]
 
 _out = Console()
 #: evidence quotes shown per entity and outlet
@@ -437,3 +439,169 @@ def _print_story(detail: dict[str, Any]) -> None:
         _out.print(term_text("Timeline", style="bold"))
         for e in detail["timeline"]:
             _out.print(term_text(f"  {e['date']}: {_clip(e['event'])} [{', '.join(e['outlets'])}]"))
+
+
+# ------------------------------------------------------------------ CSV export
+
+#: rows fetched from the database at a time by the CSV export
+_FETCH = 1000
+
+
+def _stream(conn: Any, sql: str, params: dict[str, Any] | None = None) -> Iterator[Any]:
+    """Rows of ``sql`` fetched a batch at a time (a server-side cursor on PostgreSQL), so
+    an export holds one batch, never the corpus."""
+    result = conn.execution_options(stream_results=True, yield_per=_FETCH).execute(
+        text(sql), params or {}
+    )
+    yield from result
+
+
+def export_story_csvs(database: Any, out_dir: Path) -> list[Path]:
+    """``stories.csv``, ``story_outlets.csv`` and ``claims.csv`` into ``out_dir``.
+
+    Everything is aggregated in SQL and streamed, story by story: memory is one batch of
+    rows and one claim's quotes. Claims are the stored ones (``analyze`` keeps them
+    current for the stories it changes); one-sided flags are recomputed with the outlets'
+    learnt groups, as ``story ID`` shows them; ``omitted_by`` lists the story's outlets
+    that leave out a claim most of its outlets carry.
+    """
+    from narrascope.stories._claims import flag_sides
+    from narrascope.stories._derived import OMISSION_SHARE
+
+    paths = []
+    story_sql = (
+        "SELECT s.id, s.title, s.first_published, s.last_published,"
+        " (SELECT count(*) FROM story_articles x WHERE x.story_id = s.id),"
+        " (SELECT count(DISTINCT a.outlet) FROM story_articles x JOIN articles a"
+        "  ON a.id = x.article_id WHERE x.story_id = s.id AND a.outlet <> ''),"
+        " (SELECT count(DISTINCT a.language) FROM story_articles x JOIN articles a"
+        "  ON a.id = x.article_id WHERE x.story_id = s.id),"
+        " (SELECT count(*) FROM claims c WHERE c.story_id = s.id),"
+        " CASE WHEN s.derived_key IS NULL THEN 0 ELSE 1 END"
+        " FROM stories s WHERE EXISTS (SELECT 1 FROM story_articles e WHERE e.story_id = s.id)"
+        " ORDER BY s.id"
+    )
+    outlet_sql = (
+        "SELECT sa.story_id, a.outlet, count(*),"
+        " sum(CASE WHEN r.article_id IS NOT NULL AND a.duplicate_of IS NULL"
+        "  THEN a.word_count ELSE 0 END),"
+        " sum(CASE WHEN a.duplicate_of IS NULL THEN coalesce(t.n, 0) ELSE 0 END),"
+        " max(coalesce(k.n, 0))"
+        " FROM story_articles sa JOIN articles a ON a.id = sa.article_id"
+        " LEFT JOIN stage_results r ON r.article_id = a.id AND r.stage = 'techniques'"
+        " LEFT JOIN (SELECT article_id, count(*) AS n FROM technique_spans"
+        "  GROUP BY article_id) t ON t.article_id = a.id"
+        " LEFT JOIN (SELECT c.story_id AS sid, a2.outlet AS outlet, count(DISTINCT c.id) AS n"
+        "  FROM claims c JOIN claim_articles ca ON ca.claim_id = c.id"
+        "  JOIN articles a2 ON a2.id = ca.article_id GROUP BY c.story_id, a2.outlet) k"
+        "  ON k.sid = sa.story_id AND k.outlet = a.outlet"
+        " GROUP BY sa.story_id, a.outlet ORDER BY sa.story_id, a.outlet"
+    )
+    with database.engine.connect() as conn:
+        path = out_dir / "stories.csv"
+        with path.open("w", newline="", encoding="utf-8") as fh:
+            writer = SafeCsvWriter(fh)
+            writer.writerow(
+                [
+                    "id", "title", "first_published", "last_published", "articles", "outlets",
+                    "languages", "claims", "claims_stored",
+                ]
+            )  # fmt: skip
+            for row in _stream(conn, story_sql):
+                writer.writerow(["" if v is None else v for v in row])
+        paths.append(path)
+        path = out_dir / "story_outlets.csv"
+        with path.open("w", newline="", encoding="utf-8") as fh:
+            writer = SafeCsvWriter(fh)
+            writer.writerow(
+                [
+                    "story_id", "outlet", "articles", "words", "technique_spans",
+                    "techniques_per_1000_words", "claims",
+                ]
+            )  # fmt: skip
+            for sid, outlet, arts, words, spans, claims in _stream(conn, outlet_sql):
+                words, spans = int(words or 0), int(spans or 0)
+                density = round(1000 * spans / words, 2) if words else ""
+                writer.writerow([sid, outlet, arts, words, spans, density, claims])
+        paths.append(path)
+    paths.append(_export_claims(database, out_dir, flag_sides, OMISSION_SHARE))
+    return paths
+
+
+def _export_claims(database: Any, out_dir: Path, flag_sides: Any, share: float) -> Path:
+    """``claims.csv``: one row per stored claim, its outlets and articles, merged in
+    step with a stream of each story's outlets (both ordered by story)."""
+    with database.engine.connect() as conn:
+        groups = {
+            name: str(group)
+            for name, group in conn.execute(
+                text("SELECT name, learnt_group FROM outlets WHERE learnt_group IS NOT NULL")
+            )
+        }
+    claim_sql = (
+        "SELECT c.story_id, c.id, c.seq, c.kind, c.text, ca.article_id, a.outlet, ca.source"
+        " FROM claims c JOIN claim_articles ca ON ca.claim_id = c.id"
+        " JOIN articles a ON a.id = ca.article_id ORDER BY c.story_id, c.seq, c.id, ca.article_id"
+    )
+    outlets_sql = (
+        "SELECT DISTINCT sa.story_id, a.outlet FROM story_articles sa JOIN articles a"
+        " ON a.id = sa.article_id WHERE a.outlet <> ''"
+        " AND sa.story_id IN (SELECT story_id FROM claims) ORDER BY sa.story_id, a.outlet"
+    )
+    path = out_dir / "claims.csv"
+    with (
+        database.engine.connect() as conn,
+        database.engine.connect() as conn2,
+        path.open("w", newline="", encoding="utf-8") as fh,
+    ):
+        writer = SafeCsvWriter(fh)
+        writer.writerow(
+            [
+                "story_id", "claim_id", "seq", "kind", "text", "outlets", "articles", "sources",
+                "one_sided", "omitted_by",
+            ]
+        )  # fmt: skip
+        story_outlets = _stream(conn2, outlets_sql)
+        pending: list[Any] = []
+        current_story: Any = None
+        outlets_of_story: list[str] = []
+
+        def outlets_for(sid: Any) -> list[str]:
+            # advance the ordered outlet stream to ``sid``; both streams are by story id
+            nonlocal pending
+            got = [o.strip() for s, o in pending if s == sid and o.strip()]
+            pending = []
+            for s, o in story_outlets:
+                if s == sid:
+                    if o.strip():
+                        got.append(o.strip())
+                elif s > sid:
+                    pending = [(s, o)]
+                    break
+            return sorted(set(got))
+
+        def flush(claim: list[Any]) -> None:
+            sid, cid, seq, kind, claim_text = claim[0][:5]
+            outlets = sorted({r[6].strip() for r in claim if r[6].strip()})
+            articles = list(dict.fromkeys(r[5] for r in claim))
+            sources = sorted({r[7] for r in claim if r[7]})
+            flags, omitted = flag_sides([outlets], outlets_of_story, groups, share)
+            writer.writerow(
+                [
+                    sid, cid, seq, kind, claim_text, "|".join(outlets), "|".join(articles),
+                    "|".join(sources), int(flags[0]), "|".join(sorted(omitted)),
+                ]
+            )  # fmt: skip
+
+        claim: list[Any] = []
+        for row in _stream(conn, claim_sql):
+            if claim and row[1] != claim[0][1]:
+                flush(claim)
+                claim = []
+            if row[0] != current_story:
+                current_story = row[0]
+                outlets_of_story = outlets_for(current_story)
+            claim.append(row)
+        if claim:
+            flush(claim)
+    return path
