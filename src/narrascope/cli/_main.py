@@ -353,8 +353,13 @@ def report(
     max_rejects: Annotated[
         int, typer.Option(help="Most recent rejected inputs listed; the rest counted.", min=0)
     ] = 200,
+    max_stories: Annotated[
+        int,
+        typer.Option(help="Stories given a side-by-side page (most outlets first).", min=0),
+    ] = 50,
 ) -> None:
     """Write a self-contained HTML report (works offline, no external files)."""
+    from narrascope.cli._stories import report_stories
     from narrascope.store import Database
     from narrascope.web import render_report
 
@@ -365,6 +370,7 @@ def report(
         _link(docs)
         rejects = database.rejects(limit=max_rejects)
         n_rejects = database.count_rejects()
+        stories, n_stories = report_stories(database, max_stories)
     except NarrascopeError as exc:
         _fail(str(exc))
     html = render_report(
@@ -373,6 +379,8 @@ def report(
         rejects=rejects,
         rejects_total=n_rejects,
         full_articles=full_articles,
+        stories=stories,
+        stories_total=n_stories,
     )
     try:
         out_path.parent.mkdir(parents=True, exist_ok=True)

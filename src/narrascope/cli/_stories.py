@@ -22,7 +22,7 @@ from narrascope.cli._common import DbOption, check_dates, fail
 from narrascope.cli._safe import SafeCsvWriter, json_text, term_text
 from narrascope.errors import NarrascopeError
 
-__all__ = ["export_story_csvs", "stories", "story", "story_detail", "story_list"]
+__all__ = ["export_story_csvs", "report_stories", "stories", "story", "story_detail", "story_list"]
 
 _out = Console()
 #: evidence quotes shown per entity and outlet
@@ -297,6 +297,52 @@ def story_detail(
             for e in timeline
         ],
     }
+
+
+def report_stories(database: Any, limit: int) -> tuple[list[dict[str, Any]], int]:
+    """``(stories, total)`` for the report: the ``limit`` stories told by the most outlets
+    (then the most articles, then the latest), each as :func:`story_detail` with the
+    :func:`story_list` summary keys; ``total`` counts every story with articles.
+
+    Chosen in SQL, so the report reads the details of ``limit`` stories only.
+    """
+    with database.engine.connect() as conn:
+        total = int(
+            conn.execute(text("SELECT count(DISTINCT story_id) FROM story_articles")).scalar() or 0
+        )
+        ids = [
+            int(r[0])
+            for r in conn.execute(
+                text(
+                    "SELECT sa.story_id FROM story_articles sa JOIN articles a"
+                    " ON a.id = sa.article_id JOIN stories s ON s.id = sa.story_id"
+                    " GROUP BY sa.story_id, s.last_published"
+                    " ORDER BY count(DISTINCT CASE WHEN a.outlet <> '' THEN a.outlet END) DESC,"
+                    " count(*) DESC, s.last_published IS NULL, s.last_published DESC,"
+                    " sa.story_id LIMIT :n"
+                ),
+                {"n": max(limit, 0)},
+            )
+        ]
+        heads = {
+            int(sid): (first, last)
+            for sid, first, last in conn.execute(
+                text(
+                    "SELECT id, first_published, last_published FROM stories"
+                    f" WHERE id IN ({', '.join(str(i) for i in ids) or 'NULL'})"
+                )
+            )
+        }
+    out = []
+    for sid in ids:
+        detail = story_detail(database, sid)
+        if detail is None:
+            continue
+        arts = detail["articles"]
+        detail["first_published"], detail["last_published"] = heads.get(sid, (None, None))
+        detail["languages"] = sorted({a["language"] for a in arts if a["language"]})
+        out.append(detail)
+    return out, total
 
 
 def _open(db: str) -> Any:
