@@ -140,6 +140,17 @@ def test_candidates_are_bounded_per_key() -> None:
     assert set(cl.stories()) == {"q0"}  # each copy still finds a recent member
 
 
+def test_candidates_are_topped_up_with_the_most_recent_articles() -> None:
+    """Sharing no key must not keep two reports apart in a small corpus: the comparison
+    budget is filled with the most recently indexed articles."""
+    index = MemoryCandidateIndex()
+    for i in range(5):
+        index.add(f"a{i}", None, [i])  # type: ignore[arg-type]  # each under its own key
+    assert index.candidates([99], limit=3) == ["a4", "a3", "a2"]
+    assert index.candidates([1], limit=3) == ["a1", "a4", "a3"]  # key matches first
+    assert index.candidates([1], limit=10) == ["a1", "a4", "a3", "a2", "a0"]
+
+
 def topic_encoder(texts: list[str]) -> np.ndarray:
     """A stand-in multilingual encoder: one direction per topic, whatever the language."""
     rows = []
