@@ -43,8 +43,8 @@ from narrascope.trends import (
     trend_series,
     update_outlet_groups,
 )
-from test_store_relational import db_url  # noqa: F401 - both stores
 from test_store_postgres import pg_url  # noqa: F401 - the throwaway cluster fixture
+from test_store_relational import db_url  # noqa: F401 - both stores
 
 ASSIGNS = {
     "nlp": ("sentences", "tokens", "mentions", "entities"),
