@@ -839,3 +839,16 @@ def _register_story_commands() -> None:
 
 
 _register_story_commands()
+
+
+def _register_trends_commands() -> None:
+    """``outlets``, ``outlet``, ``entity`` and ``trends`` live in cli/_trends.py (issue 17)."""
+    from narrascope.cli._trends import entity, outlet, outlets, trends
+
+    app.command("outlets")(outlets)
+    app.command("outlet")(outlet)
+    app.command("entity")(entity)
+    app.command("trends")(trends)
+
+
+_register_trends_commands()
