@@ -365,6 +365,7 @@ def report(
         _link(docs)
         rejects = database.rejects(limit=max_rejects)
         n_rejects = database.count_rejects()
+        trends = _report_trends(database)
     except NarrascopeError as exc:
         _fail(str(exc))
     html = render_report(
@@ -373,6 +374,7 @@ def report(
         rejects=rejects,
         rejects_total=n_rejects,
         full_articles=full_articles,
+        trends=trends,
     )
     try:
         out_path.parent.mkdir(parents=True, exist_ok=True)
@@ -380,6 +382,13 @@ def report(
     except OSError as exc:
         _fail(f"{out_path}: cannot write the report ({exc.strerror or exc})")
     console.print(f"Wrote {out_path} ({len(docs)} articles, {len(html) // 1024} KiB)")
+
+
+def _report_trends(database: Any) -> dict[str, Any] | None:
+    """The report's trends, outlets and entities sections (issue 17), from SQL."""
+    from narrascope.web._charts import report_trends
+
+    return report_trends(database)
 
 
 @app.command()

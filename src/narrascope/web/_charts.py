@@ -487,3 +487,65 @@ def entity_roles_svg(data: dict[str, Any] | None, width: int = 900) -> Markup:
             ).format(x=x, y=axis_y + 12, p=periods[j])
         )
     return _svg(width, height, body, f"Roles of {data['name']} over time")
+
+
+# ------------------------------------------------------------- the report
+def report_trends(
+    database: Any, *, outlets: int = 20, entities: int = 8, interval: str | None = None
+) -> dict[str, Any]:
+    """What the report's trends, outlets and entities sections show (all from SQL):
+    the charts as SVG, emerging narratives, and the profiles of the ``outlets``
+    outlets and ``entities`` entities with most articles."""
+    from sqlalchemy import text
+
+    from narrascope.trends import emerging, entity_profile, outlet_list, outlet_profile
+    from narrascope.trends._outlets import auto_interval
+
+    listed = outlet_list(database)
+    with database.engine.connect() as conn:
+        first, last = conn.execute(
+            text(
+                "SELECT min(published), max(published) FROM articles"
+                " WHERE duplicate_of IS NULL AND published IS NOT NULL"
+            )
+        ).one()
+        top_entities = [
+            row[0]
+            for row in conn.execute(
+                text(
+                    "SELECT f.entity_id FROM article_framings f"
+                    " JOIN articles a ON a.id = f.article_id"
+                    " WHERE f.mention = -1 AND f.main_role IS NOT NULL"
+                    " AND a.duplicate_of IS NULL"
+                    " GROUP BY f.entity_id ORDER BY count(*) DESC, f.entity_id LIMIT :k"
+                ),
+                {"k": entities},
+            )
+        ]
+    interval = interval or auto_interval(first, last)
+    area = narratives_over_time_data(database, interval)
+    heat = outlet_heatmap_data(database)
+    points = outlet_map_data(database)
+    entity_pages = []
+    for eid in top_entities:
+        profile = entity_profile(database, eid, interval=interval)
+        if profile is None:
+            continue
+        roles = entity_roles_data(database, eid, interval=interval)
+        entity_pages.append({**profile, "chart": entity_roles_svg(roles)})
+    return {
+        "interval": interval,
+        "undated": area["undated"],
+        "area_chart": narratives_over_time_svg(area),
+        "heatmap": outlet_heatmap_svg(heat),
+        "map": outlet_map_svg(points),
+        "explained": points["explained"],
+        "emerging": emerging(database, interval),
+        "outlets": listed,
+        "outlet_pages": [
+            page
+            for o in listed[:outlets]
+            if (page := outlet_profile(database, o["name"], interval=interval)) is not None
+        ],
+        "entity_pages": entity_pages,
+    }

@@ -208,12 +208,15 @@ def render_report(
     rejects: list[tuple[str, str]] | None = None,
     rejects_total: int | None = None,
     full_articles: int = FULL_ARTICLES,
+    trends: dict[str, Any] | None = None,
 ) -> str:
     """Render the whole report as one HTML string.
 
     ``rejects`` are the rejected inputs to list (the caller picks the most recent)
     and ``rejects_total`` how many there are in all; the first ``full_articles``
     articles get their own section and every article a row in the list.
+    ``trends`` (:func:`narrascope.web._charts.report_trends`) adds the trends,
+    outlets and entities sections.
     """
     env = environment()
     template = env.get_template("report.html")
@@ -237,4 +240,5 @@ def render_report(
         generated=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         version=__version__,
         has_partial=lambda name: name in env.list_templates(),
+        trends=trends,
     )
