@@ -108,8 +108,21 @@ def corpus() -> list[Document]:
     return docs
 
 
+def summarise(database: Database) -> None:
+    """Build the trends summary as analyze does, for results written earlier (a build
+    in the same second as the last write is, rightly, not trusted)."""
+    from narrascope.trends._summary import is_fresh
+
+    with database.engine.begin() as conn:
+        conn.execute(text("UPDATE articles SET updated_at = '2000-01-01T00:00:00+00:00'"))
+    update_outlet_groups(database)
+    assert is_fresh(database)
+
+
 @pytest.fixture
-def db(db_url: str) -> Database:  # noqa: F811 - the fixture of the other module
+def db(db_url: str) -> Database:  # noqa: F811
+    """The corpus on each store, read live from the relational tables (the summary
+    analyze builds must answer the same: test_summary_answers_like_the_live_queries)."""
     database = Database(db_url)
     database.save_documents(corpus(), ASSIGNS)
     yield database
@@ -324,4 +337,35 @@ def test_views_leave_near_duplicates_out(tmp_path: Path) -> None:
     database.save_duplicate(copy)
     assert "Delta" not in {o["name"] for o in outlet_list(database)}
     assert trend_series(database, "narrative", "week")["articles"][0] == 6
+    database.close()
+
+
+def test_summary_answers_like_the_live_queries_and_goes_stale(db_url: str) -> None:  # noqa: F811
+    from narrascope.trends._summary import is_fresh
+
+    database = Database(db_url)
+    database.save_documents(corpus(), ASSIGNS)
+
+    def views() -> list[object]:
+        return [
+            trend_series(database, "narrative", "week"),
+            trend_series(database, "subnarrative", "day", outlet="alpha"),
+            trend_series(database, "technique", "month", per_outlet=True, since="2025-01-01"),
+            trend_series(database, "entity", "week", entity="Zelensky", until="2024-12-31"),
+            trend_series(database, "entity", "month"),
+            outlet_list(database),
+            outlet_profile(database, "Gamma"),
+            entity_profile(database, "Volodymyr Zelensky"),
+            emerging(database, "day"),
+        ]
+
+    live = views()
+    summarise(database)
+    assert views() == live
+    # a write after the build: the summary is not trusted, the live answer includes it
+    database.save_documents([make_doc("late", "Beta", date(2025, 1, 9), [AMPLIFY])], ASSIGNS)
+    assert not is_fresh(database)
+    late = trend_series(database, "narrative", "week")
+    amplify = next(s for s in late["series"] if s["key"] == AMPLIFY)
+    assert sum(p["articles"] for p in amplify["points"]) == 2
     database.close()

@@ -161,3 +161,19 @@ def test_cli_errors_name_the_argument(db_path: Path) -> None:
     assert result.exit_code == 1 and "no entity named" in result.output
     result = runner.invoke(app, ["trends", "--db", str(db_path), "--since", "yesterday"])
     assert result.exit_code == 1 and "--since" in result.output
+
+
+def test_report_has_trends_outlet_and_entity_sections_escaped(db_path: Path) -> None:
+    from narrascope.web import render_report
+    from narrascope.web._charts import report_trends
+
+    db = Database(db_path, read_only=True)
+    trends = report_trends(db)
+    html = render_report(db.load_documents(), trends=trends)
+    db.close()
+    for anchor in ('id="trends"', 'id="outlets"', 'id="entities"', 'href="#trends"'):
+        assert anchor in html
+    assert "<script>alert(1)" not in html and "<img src=x" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "Volodymyr Zelensky" in html and "Nearest outlets" in html
+    assert render_report([], trends=None).count('id="trends"') == 0

@@ -59,87 +59,148 @@ MAX_GROUPS = 8
 ROLES = ("Protagonist", "Antagonist", "Innocent")
 
 
+def profile_data(conn: Any, *, summary: bool) -> dict[str, dict[str, Any]]:
+    """What each named outlet's profile is built from: ``{outlet: {"analysed", "words",
+    "narratives": {label: articles}, "framing": {entity_id: {role: articles}},
+    "techniques": {technique: spans}}}``, from ``trend_counts`` (``summary``) or
+    from the relational tables (a few joins over the corpus)."""
+    if summary:
+        sums = "FROM trend_counts t WHERE t.outlet <> ''"
+        analysed_sql = (
+            f"SELECT t.outlet, sum(t.articles), 0 {sums} AND t.kind = 'analysed'"
+            " AND t.key = 'narratives' GROUP BY t.outlet"
+        )
+        words_sql = (
+            f"SELECT t.outlet, sum(t.words) {sums} AND t.kind = 'analysed'"
+            " AND t.key = 'techniques' GROUP BY t.outlet"
+        )
+        narratives_sql = (
+            f"SELECT t.outlet, t.key, sum(t.articles) {sums} AND t.kind = 'narrative'"
+            " GROUP BY t.outlet, t.key"
+        )
+        top_sql = (
+            "SELECT t.key FROM trend_counts t WHERE t.kind = 'role'"
+            " GROUP BY t.key ORDER BY sum(t.articles) DESC, t.key LIMIT :k"
+        )
+        framing_sql = (
+            f"SELECT t.outlet, t.key, t.role, sum(t.articles) {sums} AND t.kind = 'role'"
+            " AND t.key IN ({marks}) GROUP BY t.outlet, t.key, t.role"
+        )
+        techniques_sql = (
+            f"SELECT t.outlet, t.key, sum(t.spans) {sums} AND t.kind = 'technique'"
+            " GROUP BY t.outlet, t.key"
+        )
+    else:
+        own = "a.duplicate_of IS NULL AND a.outlet <> ''"
+        analysed_sql = (
+            "SELECT a.outlet, count(*), 0 FROM articles a JOIN stage_results s"
+            f" ON s.article_id = a.id AND s.stage = 'narratives' WHERE {own} GROUP BY a.outlet"
+        )
+        words_sql = (
+            "SELECT a.outlet, coalesce(sum(a.word_count), 0) FROM articles a JOIN stage_results"
+            f" s ON s.article_id = a.id AND s.stage = 'techniques' WHERE {own} GROUP BY a.outlet"
+        )
+        narratives_sql = (
+            "SELECT a.outlet, n.label, count(*) FROM article_narratives n"
+            f" JOIN articles a ON a.id = n.article_id WHERE n.level = 'coarse' AND {own}"
+            " GROUP BY a.outlet, n.label"
+        )
+        top_sql = (
+            "SELECT f.entity_id FROM article_framings f JOIN articles a ON a.id = f.article_id"
+            " WHERE f.mention = -1 AND f.main_role IS NOT NULL AND a.duplicate_of IS NULL"
+            " GROUP BY f.entity_id ORDER BY count(*) DESC, f.entity_id LIMIT :k"
+        )
+        framing_sql = (
+            "SELECT a.outlet, f.entity_id, f.main_role, count(*)"
+            " FROM article_framings f JOIN articles a ON a.id = f.article_id"
+            f" WHERE f.mention = -1 AND f.main_role IS NOT NULL AND {own}"
+            " AND f.entity_id IN ({marks}) GROUP BY a.outlet, f.entity_id, f.main_role"
+        )
+        techniques_sql = (
+            "SELECT a.outlet, t.technique, count(*) FROM technique_spans t"
+            f" JOIN articles a ON a.id = t.article_id WHERE {own}"
+            " GROUP BY a.outlet, t.technique"
+        )
+    out: dict[str, dict[str, Any]] = {}
+
+    def entry(name: str) -> dict[str, Any]:
+        return out.setdefault(
+            name, {"analysed": 0, "words": 0, "narratives": {}, "framing": {}, "techniques": {}}
+        )
+
+    for name, n, _zero in conn.execute(text(analysed_sql)):
+        entry(name)["analysed"] = int(n)
+    for name, words in conn.execute(text(words_sql)):
+        if name in out:
+            out[name]["words"] = int(words or 0)
+    for name, label, n in conn.execute(text(narratives_sql)):
+        if name in out:
+            out[name]["narratives"][label] = int(n)
+    top = [row[0] for row in conn.execute(text(top_sql), {"k": PROFILE_ENTITIES})]
+    if top:
+        marks = ", ".join(f":e{i}" for i in range(len(top)))
+        for name, eid, role, n in conn.execute(
+            text(framing_sql.replace("{marks}", marks)), {f"e{i}": e for i, e in enumerate(top)}
+        ):
+            if name in out:
+                out[name]["framing"].setdefault(eid, {})[role] = int(n)
+    for name, kind, n in conn.execute(text(techniques_sql)):
+        if name in out:
+            out[name]["techniques"][kind] = int(n)
+    return out
+
+
+def stored_profile_data(database: Any) -> dict[str, dict[str, Any]]:
+    """:func:`profile_data` as ``analyze`` stored it, or computed where that is stale."""
+    from narrascope.trends._summary import is_fresh
+
+    with database.engine.connect() as conn:
+        if is_fresh(database):
+            return {
+                name: json.loads(data)
+                for name, data in conn.execute(text("SELECT outlet, data FROM outlet_profiles"))
+            }
+        return profile_data(conn, summary=False)
+
+
 def profiles(database: Any) -> tuple[list[str], np.ndarray, dict[str, int], list[str]]:
     """``(outlets, matrix, articles, features)``: one profile row per named outlet
     with an analysed article, sorted by name; ``articles`` counts each outlet's
     articles analysed for narratives (the base of its shares)."""
-    with database.engine.connect() as conn:
-        analysed = {
-            name: int(n)
-            for name, n in conn.execute(
-                text(
-                    "SELECT a.outlet, count(*) FROM articles a"
-                    " JOIN stage_results s ON s.article_id = a.id AND s.stage = 'narratives'"
-                    " WHERE a.duplicate_of IS NULL AND a.outlet <> '' GROUP BY a.outlet"
-                )
-            )
+    data = stored_profile_data(database)
+    outlets = sorted(name for name, d in data.items() if d["analysed"])
+    analysed = {name: int(data[name]["analysed"]) for name in outlets}
+    labels = sorted({label for n in outlets for label in data[n]["narratives"]})
+    pairs = sorted(
+        {
+            (eid, role)
+            for n in outlets
+            for eid, roles in data[n]["framing"].items()
+            for role in roles
+            if role in ROLES
         }
-        narratives = conn.execute(
-            text(
-                "SELECT a.outlet, n.label, count(*) FROM article_narratives n"
-                " JOIN articles a ON a.id = n.article_id"
-                " WHERE n.level = 'coarse' AND a.duplicate_of IS NULL AND a.outlet <> ''"
-                " GROUP BY a.outlet, n.label"
-            )
-        ).all()
-        top = [
-            row[0]
-            for row in conn.execute(
-                text(
-                    "SELECT f.entity_id FROM article_framings f"
-                    " JOIN articles a ON a.id = f.article_id"
-                    " WHERE f.mention = -1 AND f.main_role IS NOT NULL"
-                    " AND a.duplicate_of IS NULL"
-                    " GROUP BY f.entity_id ORDER BY count(*) DESC, f.entity_id LIMIT :k"
-                ),
-                {"k": PROFILE_ENTITIES},
-            )
-        ]
-        framing: list[Any] = []
-        if top:
-            marks = ", ".join(f":e{i}" for i in range(len(top)))
-            framing = conn.execute(
-                text(
-                    "SELECT a.outlet, f.entity_id, f.main_role, count(*)"
-                    " FROM article_framings f JOIN articles a ON a.id = f.article_id"
-                    " WHERE f.mention = -1 AND f.main_role IS NOT NULL"
-                    f" AND a.duplicate_of IS NULL AND a.outlet <> '' AND f.entity_id IN ({marks})"
-                    " GROUP BY a.outlet, f.entity_id, f.main_role"
-                ),
-                {f"e{i}": e for i, e in enumerate(top)},
-            ).all()
-        techniques = conn.execute(
-            text(
-                "SELECT a.outlet, t.technique, count(*) FROM technique_spans t"
-                " JOIN articles a ON a.id = t.article_id"
-                " WHERE a.duplicate_of IS NULL AND a.outlet <> ''"
-                " GROUP BY a.outlet, t.technique"
-            )
-        ).all()
-    words = {name: d.words for name, d in database.technique_density().items() if name and d.words}
-    outlets = sorted(analysed)
-    index = {name: i for i, name in enumerate(outlets)}
-    labels = sorted({row[1] for row in narratives})
-    pairs = sorted({(row[1], row[2]) for row in framing if row[2] in ROLES})
-    kinds = sorted({row[1] for row in techniques})
-    nar = np.zeros((len(outlets), len(labels)))
-    lab_i = {label: i for i, label in enumerate(labels)}
-    for name, label, n in narratives:
-        if name in index:
-            nar[index[name], lab_i[label]] = int(n) / max(analysed[name], 1)
+    )
+    kinds = sorted({kind for n in outlets for kind in data[n]["techniques"]})
+    nar = np.array(
+        [[data[n]["narratives"].get(label, 0) / analysed[n] for label in labels] for n in outlets]
+    ).reshape(len(outlets), len(labels))
     fra = np.zeros((len(outlets), len(pairs)))
-    pair_i = {pair: i for i, pair in enumerate(pairs)}
-    per_entity: Counter[tuple[str, str]] = Counter()
-    for name, eid, _role, n in framing:
-        per_entity[(name, eid)] += int(n)
-    for name, eid, role, n in framing:
-        if name in index and (eid, role) in pair_i:
-            fra[index[name], pair_i[(eid, role)]] = int(n) / per_entity[(name, eid)]
-    tec = np.zeros((len(outlets), len(kinds)))
-    kind_i = {k: i for i, k in enumerate(kinds)}
-    for name, kind, n in techniques:
-        if name in index and words.get(name):
-            tec[index[name], kind_i[kind]] = 1000.0 * int(n) / words[name]
+    for i, n in enumerate(outlets):
+        for j, (eid, role) in enumerate(pairs):
+            roles = data[n]["framing"].get(eid, {})
+            total = sum(roles.values())
+            fra[i, j] = roles.get(role, 0) / total if total else 0.0
+    tec = np.array(
+        [
+            [
+                1000.0 * data[n]["techniques"].get(kind, 0) / data[n]["words"]
+                if data[n]["words"]
+                else 0.0
+                for kind in kinds
+            ]
+            for n in outlets
+        ]
+    ).reshape(len(outlets), len(kinds))
     blocks = [_unit_rows(nar), _unit_rows(fra), TECHNIQUE_WEIGHT * _unit_rows(tec)]
     matrix = np.hstack(blocks) if outlets else np.zeros((0, 0))
     features = (
@@ -194,8 +255,12 @@ def outlet_groups(database: Any) -> dict[str, str]:
 
 
 def update_outlet_groups(database: Any) -> dict[str, str]:
-    """Recompute the groups and store them in ``outlets.learnt_group`` (NULL for an
-    outlet without one); returns them. Cheap: a few aggregates and ~50 rows."""
+    """Rebuild the trends summary (narrascope.trends._summary), recompute the groups
+    and store them in ``outlets.learnt_group`` (NULL for an outlet without one);
+    returns them. What ``analyze`` runs last: a few aggregates over the corpus."""
+    from narrascope.trends._summary import rebuild
+
+    rebuild(database)
     groups = outlet_groups(database)
     with database.engine.begin() as conn:
         conn.execute(text("UPDATE outlets SET learnt_group = NULL"))
@@ -248,10 +313,20 @@ def record_declared_outlets(database: Any, directory: Any) -> int:
     return len(outlets)
 
 
-def _outlet_rows(conn: Any, name: str | None = None) -> list[Any]:
+def _outlet_rows(conn: Any, name: str | None = None, summary: bool = False) -> list[Any]:
+    """(name, articles, first, last, undated, group, leaning, country, domains) per outlet."""
     where = " AND o.name = :n" if name is not None else ""
-    return conn.execute(
-        text(
+    if summary:
+        sql = (
+            "SELECT o.name, sum(t.articles), min(t.day), max(t.day),"
+            " sum(CASE WHEN t.day IS NULL THEN t.articles ELSE 0 END), o.learnt_group,"
+            " o.declared_leaning, o.country, o.domains FROM outlets o JOIN trend_counts t"
+            f" ON t.kind = 'articles' AND t.key = '' AND t.outlet = o.name WHERE 1 = 1{where}"
+            " GROUP BY o.id, o.name, o.learnt_group, o.declared_leaning, o.country, o.domains"
+            " ORDER BY sum(t.articles) DESC, o.name"
+        )
+    else:
+        sql = (
             "SELECT o.name, count(a.id), min(a.published), max(a.published),"
             " sum(CASE WHEN a.published IS NULL THEN 1 ELSE 0 END), o.learnt_group,"
             " o.declared_leaning, o.country, o.domains"
@@ -259,9 +334,8 @@ def _outlet_rows(conn: Any, name: str | None = None) -> list[Any]:
             f" WHERE a.duplicate_of IS NULL{where}"
             " GROUP BY o.id, o.name, o.learnt_group, o.declared_leaning, o.country, o.domains"
             " ORDER BY count(a.id) DESC, o.name"
-        ),
-        {"n": name},
-    ).all()
+        )
+    return conn.execute(text(sql), {"n": name}).all()
 
 
 def _languages(conn: Any, name: str | None = None) -> dict[str, dict[str, int]]:
@@ -284,10 +358,19 @@ def outlet_list(database: Any) -> list[dict[str, Any]]:
     list (``name``, ``articles``, ``languages``, ``group``, ``declared_leaning``,
     ``country``, ``domains``, ``first_published``, ``last_published``, ``undated``,
     ``top_narratives``)."""
+    from narrascope.trends._summary import is_fresh
+
     groups = current_groups(database)
-    narratives = database.narrative_counts()
+    fresh = is_fresh(database)
+    if fresh:
+        narratives = {
+            name: dict(sorted(d["narratives"].items(), key=lambda kv: (-kv[1], kv[0])))
+            for name, d in stored_profile_data(database).items()
+        }
+    else:
+        narratives = database.narrative_counts()
     with database.engine.connect() as conn:
-        rows = _outlet_rows(conn)
+        rows = _outlet_rows(conn, summary=fresh)
         languages = _languages(conn)
     return [
         {
@@ -352,56 +435,27 @@ def outlet_profile(
 ) -> dict[str, Any] | None:
     """One outlet's page (``outlet NAME --json``); None if no outlet is called so."""
     from narrascope.trends._periods import bucket_sql
+    from narrascope.trends._summary import is_fresh
 
     found = find_outlet(database, name)
     if found is None:
         return None
+    fresh = is_fresh(database)
     with database.engine.connect() as conn:
-        rows = _outlet_rows(conn, found)
+        rows = _outlet_rows(conn, found, summary=fresh)
         if not rows:
             return None
         _n, articles, first, last, undated, _g, leaning, country, domains = rows[0]
         languages = _languages(conn, found).get(found, {})
         interval = interval or auto_interval(first, last)
-        bucket = bucket_sql(database.dialect, interval)
-        volume = [
-            {"period": period, "articles": int(n)}
-            for period, n in conn.execute(
-                text(
-                    f"SELECT {bucket}, count(*) FROM articles a WHERE a.outlet = :n"
-                    " AND a.duplicate_of IS NULL AND a.published IS NOT NULL"
-                    f" GROUP BY {bucket} ORDER BY {bucket}"
-                ),
-                {"n": found},
-            )
-        ]
-        framed = conn.execute(
-            text(
-                "SELECT f.entity_id, min(f.name), f.main_role, count(*)"
-                " FROM article_framings f JOIN articles a ON a.id = f.article_id"
-                " WHERE a.outlet = :n AND a.duplicate_of IS NULL AND f.mention = -1"
-                " AND f.main_role IS NOT NULL GROUP BY f.entity_id, f.main_role"
-            ),
-            {"n": found},
-        ).all()
-        technique_spans = {
-            kind: int(n)
-            for kind, n in conn.execute(
-                text(
-                    "SELECT t.technique, count(*) FROM technique_spans t"
-                    " JOIN articles a ON a.id = t.article_id WHERE a.outlet = :n"
-                    " AND a.duplicate_of IS NULL GROUP BY t.technique"
-                    " ORDER BY count(*) DESC, t.technique"
-                ),
-                {"n": found},
-            )
-        }
+        counts = (_summary_counts if fresh else _live_counts)(
+            conn, found, bucket_sql(database.dialect, interval, "t.day" if fresh else "a.published")
+        )
         totals: Counter[str] = Counter()
-        names: dict[str, str] = {}
+        names: dict[str, str] = counts["names"]
         roles: dict[str, Counter[str]] = {}
-        for eid, ename, role, n in framed:
+        for eid, role, n in counts["framed"]:
             totals[eid] += int(n)
-            names[eid] = ename
             roles.setdefault(eid, Counter())[role] += int(n)
         top = [eid for eid, _n in sorted(totals.items(), key=lambda kv: (-kv[1], kv[0]))]
         top = top[:entities]
@@ -410,15 +464,16 @@ def outlet_profile(
         if top:
             marks = ", ".join(f":e{i}" for i in range(len(top)))
             ids = {f"e{i}": e for i, e in enumerate(top)}
-            for eid, role, n in conn.execute(
-                text(
-                    "SELECT r.entity_id, r.role, count(*) FROM framing_roles r"
-                    " JOIN articles a ON a.id = r.article_id WHERE a.outlet = :n"
-                    " AND a.duplicate_of IS NULL AND r.mention = -1"
-                    f" AND r.entity_id IN ({marks}) GROUP BY r.entity_id, r.role"
-                ),
-                {"n": found, **ids},
-            ):
+            fine_sql = (
+                "SELECT t.key, t.role, sum(t.articles) FROM trend_counts t WHERE t.kind = 'fine'"
+                f" AND t.outlet = :n AND t.key IN ({marks}) GROUP BY t.key, t.role"
+                if fresh
+                else "SELECT r.entity_id, r.role, count(*) FROM framing_roles r"
+                " JOIN articles a ON a.id = r.article_id WHERE a.outlet = :n"
+                " AND a.duplicate_of IS NULL AND r.mention = -1"
+                f" AND r.entity_id IN ({marks}) GROUP BY r.entity_id, r.role"
+            )
+            for eid, role, n in conn.execute(text(fine_sql), {"n": found, **ids}):
                 fine.setdefault(eid, Counter())[role] += int(n)
             for eid, quote in conn.execute(
                 text(
@@ -434,9 +489,11 @@ def outlet_profile(
                 got = evidence.setdefault(eid, [])
                 if quote not in got and len(got) < quotes:
                     got.append(quote)
-    narratives = database.narrative_counts(outlet=found).get(found, {})
-    subnarratives = database.narrative_counts(outlet=found, level="fine").get(found, {})
-    density = database.technique_density(outlet=found).get(found)
+    volume = counts["volume"]
+    technique_spans = counts["techniques"]
+    narratives = counts["narratives"]
+    subnarratives = counts["subnarratives"]
+    words, spans = counts["density"]
     framing = {}
     for eid in top:
         entry: dict[str, Any] = {role: roles[eid].get(role, 0) for role in ROLES}
@@ -456,7 +513,7 @@ def outlet_profile(
         "volume": volume,
         "narratives": narratives,
         "subnarratives": dict(list(subnarratives.items())[:10]),
-        "techniques_per_1000_words": round(density.per_1000_words, 2) if density else None,
+        "techniques_per_1000_words": round(1000 * spans / words, 2) if words else None,
         "techniques": technique_spans,
         "framing": framing,
         "group": groups.get(found),
@@ -467,4 +524,112 @@ def outlet_profile(
         "country": country,
         "domains": json.loads(domains or "[]"),
         "nearest_outlets": nearest_outlets(database, found),
+    }
+
+
+def _ranked(rows: Any) -> dict[str, int]:
+    """``{key: n}`` most first, ties by key (the order every count list is shown in)."""
+    return dict(sorted(((k, int(n)) for k, n in rows), key=lambda kv: (-kv[1], kv[0])))
+
+
+def _summary_counts(conn: Any, name: str, bucket: str) -> dict[str, Any]:
+    """An outlet's counts from ``trend_counts`` (see :func:`_live_counts`)."""
+    p = {"n": name}
+    mine = "FROM trend_counts t WHERE t.outlet = :n AND t.kind ="
+
+    def rows(sql: str) -> list[Any]:
+        return conn.execute(text(sql), p).all()
+
+    words = rows(f"SELECT sum(t.words) {mine} 'analysed' AND t.key = 'techniques'")[0][0]
+    techniques = _ranked(rows(f"SELECT t.key, sum(t.spans) {mine} 'technique' GROUP BY t.key"))
+    framed = rows(f"SELECT t.key, t.role, sum(t.articles) {mine} 'role' GROUP BY t.key, t.role")
+    names: dict[str, str] = {}
+    for eid, ename, _n in conn.execute(
+        text(
+            "SELECT t.key, t.role, t.articles FROM trend_counts t WHERE t.kind = 'name'"
+            " AND t.key IN (SELECT DISTINCT x.key FROM trend_counts x WHERE x.outlet = :n"
+            " AND x.kind = 'role') ORDER BY t.key, t.articles DESC, t.role"
+        ),
+        p,
+    ):
+        names.setdefault(eid, ename)
+    return {
+        "volume": [
+            {"period": period, "articles": int(n)}
+            for period, n in rows(
+                f"SELECT {bucket}, sum(t.articles) {mine} 'articles' AND t.day IS NOT NULL"
+                f" GROUP BY {bucket} ORDER BY {bucket}"
+            )
+        ],
+        "framed": framed,
+        "names": names,
+        "techniques": techniques,
+        "narratives": _ranked(
+            rows(f"SELECT t.key, sum(t.articles) {mine} 'narrative' GROUP BY t.key")
+        ),
+        "subnarratives": _ranked(
+            rows(f"SELECT t.key, sum(t.articles) {mine} 'subnarrative' GROUP BY t.key")
+        ),
+        "density": (int(words or 0), sum(techniques.values())),
+    }
+
+
+def _live_counts(conn: Any, name: str, bucket: str) -> dict[str, Any]:
+    """An outlet's volume per period, framings ``(entity, role, articles)`` and entity
+    names, technique spans, narratives, sub-narratives and ``(words, spans)`` of its
+    articles analysed for techniques, from the relational tables."""
+    p = {"n": name}
+    own = "a.outlet = :n AND a.duplicate_of IS NULL"
+    framed = conn.execute(
+        text(
+            "SELECT f.entity_id, min(f.name), f.main_role, count(*)"
+            " FROM article_framings f JOIN articles a ON a.id = f.article_id"
+            f" WHERE {own} AND f.mention = -1 AND f.main_role IS NOT NULL"
+            " GROUP BY f.entity_id, f.main_role"
+        ),
+        p,
+    ).all()
+    narratives: dict[str, dict[str, int]] = {}
+    for level, label, n in conn.execute(
+        text(
+            "SELECT n.level, n.label, count(*) FROM article_narratives n"
+            f" JOIN articles a ON a.id = n.article_id WHERE {own} GROUP BY n.level, n.label"
+        ),
+        p,
+    ):
+        narratives.setdefault(level, {})[label] = int(n)
+    words, spans = conn.execute(
+        text(
+            "SELECT coalesce(sum(a.word_count), 0), coalesce(sum(t.n), 0) FROM articles a"
+            " JOIN stage_results s ON s.article_id = a.id AND s.stage = 'techniques'"
+            " LEFT JOIN (SELECT article_id, count(*) AS n FROM technique_spans"
+            f" GROUP BY article_id) t ON t.article_id = a.id WHERE {own}"
+        ),
+        p,
+    ).one()
+    return {
+        "volume": [
+            {"period": period, "articles": int(n)}
+            for period, n in conn.execute(
+                text(
+                    f"SELECT {bucket}, count(*) FROM articles a WHERE {own}"
+                    f" AND a.published IS NOT NULL GROUP BY {bucket} ORDER BY {bucket}"
+                ),
+                p,
+            )
+        ],
+        "framed": [(eid, role, n) for eid, _name, role, n in framed],
+        "names": {eid: ename for eid, ename, _role, _n in framed},
+        "techniques": _ranked(
+            conn.execute(
+                text(
+                    "SELECT t.technique, count(*) FROM technique_spans t"
+                    f" JOIN articles a ON a.id = t.article_id WHERE {own} GROUP BY t.technique"
+                ),
+                p,
+            ).all()
+        ),
+        "narratives": _ranked(narratives.get("coarse", {}).items()),
+        "subnarratives": _ranked(narratives.get("fine", {}).items()),
+        "density": (int(words or 0), int(spans or 0)),
     }

@@ -42,13 +42,29 @@ def scope_filter(
     group: str | None = None,
     since: str | None = None,
     until: str | None = None,
+    summary: bool = False,
 ) -> tuple[str, dict[str, Any]]:
-    """The WHERE condition on ``articles a`` for a view's scope (originals only).
+    """The WHERE condition on ``articles a`` for a view's scope (originals only), or
+    with ``summary`` the same on ``trend_counts t`` (which holds originals only).
 
     ``group`` keeps the outlets of one learnt group (:func:`outlet_groups`), looked
     up by name: a list of at most a few hundred names, bound as parameters.
     """
-    where, params = _corpus_filter(outlet, since, until, None)
+    column = "t.outlet" if summary else "a.outlet"
+    if summary:
+        conditions, params = ["1 = 1"], {}
+        if outlet is not None:
+            conditions.append("lower(t.outlet) = lower(:outlet)")
+            params["outlet"] = outlet
+        if since is not None:
+            conditions.append("t.day >= :since")
+            params["since"] = since
+        if until is not None:
+            conditions.append("t.day <= :until")
+            params["until"] = until
+        where = " AND ".join(conditions)
+    else:
+        where, params = _corpus_filter(outlet, since, until, None)
     if group is not None:
         from narrascope.trends._outlets import current_groups
 
@@ -57,7 +73,7 @@ def scope_filter(
             where += " AND 1 = 0"
         else:
             marks = ", ".join(f":g{i}" for i in range(len(members)))
-            where += f" AND a.outlet IN ({marks})"
+            where += f" AND {column} IN ({marks})"
             params.update({f"g{i}": name for i, name in enumerate(members)})
     return where, params
 
@@ -131,8 +147,12 @@ def trend_series(
         raise ValueError(f"by must be one of {', '.join(BY)}, not {by!r}")
     check_interval(interval)
     stage = BY[by]
-    where, params = scope_filter(database, outlet=outlet, group=group, since=since, until=until)
-    bucket = bucket_sql(database.dialect, interval)
+    from narrascope.trends._summary import is_fresh
+
+    fresh = is_fresh(database)
+    where, params = scope_filter(
+        database, outlet=outlet, group=group, since=since, until=until, summary=fresh
+    )
     entity_ids: list[str] | None = None
     names: dict[str, str] = {}
     if by == "entity":
@@ -144,21 +164,28 @@ def trend_series(
                 raise ValueError(f"no entity named {entity!r} (a name, alias or entity id)")
             entity_ids = [found[0]]
         else:
-            names = _top_entities(database, where, params)
+            names = _top_entities(database, where, params, fresh)
             entity_ids = list(names) or ["\x00none"]
-    sql, extra = _key_query(by, bucket, where, per_outlet, entity_ids, entity is not None)
-    outlet_col = "a.outlet" if per_outlet else "''"
-    stage_join = (
-        " AND EXISTS (SELECT 1 FROM stage_results s WHERE s.article_id = a.id AND s.stage = :stage)"
-    )
-    totals_sql = (
-        f"SELECT {bucket}, {outlet_col}, count(*) FROM articles a"
-        f" WHERE a.published IS NOT NULL AND {where}{stage_join}"
-        f" GROUP BY {bucket}{', a.outlet' if per_outlet else ''}"
-    )
-    undated_sql = (
-        f"SELECT count(*) FROM articles a WHERE a.published IS NULL AND {where}{stage_join}"
-    )
+    if fresh:
+        sql, totals_sql, undated_sql, extra = _summary_queries(
+            database.dialect, by, interval, where, per_outlet, entity_ids, entity is not None
+        )
+    else:
+        bucket = bucket_sql(database.dialect, interval)
+        sql, extra = _key_query(by, bucket, where, per_outlet, entity_ids, entity is not None)
+        outlet_col = "a.outlet" if per_outlet else "''"
+        stage_join = (
+            " AND EXISTS (SELECT 1 FROM stage_results s WHERE s.article_id = a.id"
+            " AND s.stage = :stage)"
+        )
+        totals_sql = (
+            f"SELECT {bucket}, {outlet_col}, count(*) FROM articles a"
+            f" WHERE a.published IS NOT NULL AND {where}{stage_join}"
+            f" GROUP BY {bucket}{', a.outlet' if per_outlet else ''}"
+        )
+        undated_sql = (
+            f"SELECT count(*) FROM articles a WHERE a.published IS NULL AND {where}{stage_join}"
+        )
     counts: dict[tuple[str, str], dict[str, int]] = {}
     totals: dict[tuple[str, str], int] = {}
     with database.engine.connect() as conn:
@@ -210,18 +237,66 @@ def trend_series(
     return result
 
 
-def _top_entities(database: Any, where: str, params: dict[str, Any]) -> dict[str, str]:
+def _top_entities(
+    database: Any, where: str, params: dict[str, Any], fresh: bool = False
+) -> dict[str, str]:
     """``{entity_id: name}`` of the entities framed in a role in the most articles."""
-    sql = (
-        "SELECT k.entity_id, min(k.name), count(*) FROM article_framings k"
-        " JOIN articles a ON a.id = k.article_id"
-        f" WHERE k.mention = -1 AND k.main_role IS NOT NULL AND {where}"
-        " GROUP BY k.entity_id ORDER BY count(*) DESC, k.entity_id LIMIT :top"
-    )
+    if fresh:
+        sql = (
+            "SELECT t.key, (SELECT n.role FROM trend_counts n WHERE n.kind = 'name'"
+            " AND n.key = t.key ORDER BY n.articles DESC, n.role LIMIT 1), sum(t.articles)"
+            f" FROM trend_counts t WHERE t.kind = 'role' AND {where}"
+            " GROUP BY t.key ORDER BY sum(t.articles) DESC, t.key LIMIT :top"
+        )
+    else:
+        sql = (
+            "SELECT k.entity_id, min(k.name), count(*) FROM article_framings k"
+            " JOIN articles a ON a.id = k.article_id"
+            f" WHERE k.mention = -1 AND k.main_role IS NOT NULL AND {where}"
+            " GROUP BY k.entity_id ORDER BY count(*) DESC, k.entity_id LIMIT :top"
+        )
     with database.engine.connect() as conn:
         return {
             eid: name for eid, name, _n in conn.execute(text(sql), {**params, "top": _TOP_ENTITIES})
         }
+
+
+def _summary_queries(
+    dialect: str,
+    by: str,
+    interval: str,
+    where: str,
+    per_outlet: bool,
+    entity_ids: list[str] | None,
+    by_role: bool,
+) -> tuple[str, str, str, dict[str, Any]]:
+    """The counts, totals and undated queries of :func:`trend_series` on ``trend_counts``."""
+    bucket = bucket_sql(dialect, interval, "t.day")
+    outlet_col = "t.outlet" if per_outlet else "''"
+    group_outlet = ", t.outlet" if per_outlet else ""
+    kind = {"narrative": "narrative", "subnarrative": "subnarrative"}.get(by, by)
+    extra: dict[str, Any] = {"kind": "role" if by == "entity" else kind}
+    key = "t.role" if by_role else "t.key"
+    entity_filter = ""
+    if entity_ids is not None:
+        marks = ", ".join(f":e{i}" for i in range(len(entity_ids)))
+        entity_filter = f" AND t.key IN ({marks})"
+        extra.update({f"e{i}": e for i, e in enumerate(entity_ids)})
+    counts = (
+        f"SELECT {bucket}, {outlet_col}, {key}, sum(t.articles) FROM trend_counts t"
+        f" WHERE t.kind = :kind{entity_filter} AND t.day IS NOT NULL AND {where}"
+        f" GROUP BY {bucket}{group_outlet}, {key}"
+    )
+    totals = (
+        f"SELECT {bucket}, {outlet_col}, sum(t.articles) FROM trend_counts t"
+        f" WHERE t.kind = 'analysed' AND t.key = :stage AND t.day IS NOT NULL AND {where}"
+        f" GROUP BY {bucket}{group_outlet}"
+    )
+    undated = (
+        "SELECT coalesce(sum(t.articles), 0) FROM trend_counts t WHERE t.kind = 'analysed'"
+        f" AND t.key = :stage AND t.day IS NULL AND {where}"
+    )
+    return counts, totals, undated, extra
 
 
 def binomial_sf(successes: int, trials: int, p: float) -> float:
