@@ -313,7 +313,17 @@ class Narrascope:
             summary.stories_assigned = assign_stories(
                 self.db, encoder=self.story_encoder, touched=touched
             )
-            # claims and timelines of the changed stories only: bounded by this run's articles
+        if summary.ingested:
+            # what a user's outlets file declares, and the outlet groups learnt from what
+            # the outlets push (a few SQL aggregates: cheap next to the analysis)
+            from narrascope.trends import record_declared_outlets, update_outlet_groups
+
+            if options is not None and getattr(options, "outlets", None) is not None:
+                record_declared_outlets(self.db, options.outlets)
+            update_outlet_groups(self.db)
+        if self.stories and summary.ingested:
+            # claims and timelines of the changed stories only (bounded by this run's
+            # articles); one-sided claims read the groups just learnt
             derive_stories(self.db, touched, outlet_groups=self.outlet_groups)
         summary.seconds_total = time.perf_counter() - started
         self.db.finish_run(run_id, summary.as_dict())

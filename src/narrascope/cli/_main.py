@@ -371,6 +371,7 @@ def report(
         rejects = database.rejects(limit=max_rejects)
         n_rejects = database.count_rejects()
         stories, n_stories = report_stories(database, max_stories)
+        trends = _report_trends(database)
     except NarrascopeError as exc:
         _fail(str(exc))
     html = render_report(
@@ -381,6 +382,7 @@ def report(
         full_articles=full_articles,
         stories=stories,
         stories_total=n_stories,
+        trends=trends,
     )
     try:
         out_path.parent.mkdir(parents=True, exist_ok=True)
@@ -388,6 +390,13 @@ def report(
     except OSError as exc:
         _fail(f"{out_path}: cannot write the report ({exc.strerror or exc})")
     console.print(f"Wrote {out_path} ({len(docs)} articles, {len(html) // 1024} KiB)")
+
+
+def _report_trends(database: Any) -> dict[str, Any] | None:
+    """The report's trends, outlets and entities sections (issue 17), from SQL."""
+    from narrascope.web._charts import report_trends
+
+    return report_trends(database)
 
 
 @app.command()
@@ -854,3 +863,16 @@ def _register_story_commands() -> None:
 
 
 _register_story_commands()
+
+
+def _register_trends_commands() -> None:
+    """``outlets``, ``outlet``, ``entity`` and ``trends`` live in cli/_trends.py (issue 17)."""
+    from narrascope.cli._trends import entity, outlet, outlets, trends
+
+    app.command("outlets")(outlets)
+    app.command("outlet")(outlet)
+    app.command("entity")(entity)
+    app.command("trends")(trends)
+
+
+_register_trends_commands()

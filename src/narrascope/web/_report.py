@@ -216,6 +216,7 @@ def render_report(
     full_articles: int = FULL_ARTICLES,
     stories: list[dict[str, Any]] | None = None,
     stories_total: int | None = None,
+    trends: dict[str, Any] | None = None,
 ) -> str:
     """Render the whole report as one HTML string.
 
@@ -226,6 +227,8 @@ def render_report(
     (the caller picks which, e.g. :func:`narrascope.cli._stories.report_stories`), and
     ``stories_total`` how many stories there are in all: each gets a row in the story
     list and a side-by-side page.
+    ``trends`` (:func:`narrascope.web._charts.report_trends`) adds the trends,
+    outlets and entities sections.
     """
     from narrascope.techniques import display_name
 
@@ -271,4 +274,5 @@ def render_report(
         stories_total=max(stories_total or 0, len(story_pages)),
         story_entities=STORY_ENTITIES,
         story_claims=STORY_CLAIMS,
+        trends=trends,
     )
