@@ -77,12 +77,17 @@ def entity_profile(
         return None
     eid, name = found
     from narrascope.trends._outlets import auto_interval
+    from narrascope.trends._summary import is_fresh
 
+    fresh = is_fresh(database)
     framed = "f.entity_id = :e AND f.mention = -1 AND a.duplicate_of IS NULL"
+    mine = "FROM trend_counts t WHERE t.key = :e AND t.kind ="
     with database.engine.connect() as conn:
         span = conn.execute(
             text(
-                "SELECT count(DISTINCT a.id), min(a.published), max(a.published)"
+                f"SELECT sum(t.articles), min(t.day), max(t.day) {mine} 'mention'"
+                if fresh
+                else "SELECT count(DISTINCT a.id), min(a.published), max(a.published)"
                 " FROM entities f JOIN articles a ON a.id = f.article_id"
                 " WHERE f.entity_id = :e AND a.duplicate_of IS NULL"
             ),
@@ -90,7 +95,7 @@ def entity_profile(
         ).first()
         articles, first, last = (int(span[0] or 0), span[1], span[2]) if span else (0, None, None)
         interval = check_interval(interval or auto_interval(first, last))
-        bucket = bucket_sql(database.dialect, interval)
+        bucket = bucket_sql(database.dialect, interval, "t.day" if fresh else "a.published")
         alias_rows = conn.execute(
             text(
                 "SELECT alias, count(DISTINCT article_id) FROM entity_aliases"
@@ -99,22 +104,36 @@ def entity_profile(
             ),
             {"e": eid, "k": aliases},
         ).all()
-        by_role = conn.execute(
-            text(
-                "SELECT a.outlet, f.main_role, count(*) FROM article_framings f"
+        if fresh:
+            queries = {
+                "by_role": f"SELECT t.outlet, t.role, sum(t.articles) {mine} 'role'"
+                " GROUP BY t.outlet, t.role",
+                "fine": f"SELECT t.outlet, t.role, sum(t.articles) {mine} 'fine'"
+                " GROUP BY t.outlet, t.role",
+                "timeline": f"SELECT {bucket}, t.outlet, t.role, sum(t.articles) {mine} 'role'"
+                f" AND t.day IS NOT NULL GROUP BY {bucket}, t.outlet, t.role",
+                "undated": f"SELECT coalesce(sum(t.articles), 0) {mine} 'role' AND t.day IS NULL",
+            }
+        else:
+            joined = (
+                f"FROM article_framings f JOIN articles a ON a.id = f.article_id WHERE {framed}"
+            )
+            queries = {
+                "by_role": f"SELECT a.outlet, f.main_role, count(*) {joined}"
+                " AND f.main_role IS NOT NULL GROUP BY a.outlet, f.main_role",
+                "fine": "SELECT a.outlet, f.role, count(*) FROM framing_roles f"
                 f" JOIN articles a ON a.id = f.article_id WHERE {framed}"
-                " AND f.main_role IS NOT NULL GROUP BY a.outlet, f.main_role"
-            ),
-            {"e": eid},
-        ).all()
-        fine_rows = conn.execute(
-            text(
-                "SELECT a.outlet, f.role, count(*) FROM framing_roles f"
-                f" JOIN articles a ON a.id = f.article_id WHERE {framed}"
-                " GROUP BY a.outlet, f.role"
-            ),
-            {"e": eid},
-        ).all()
+                " GROUP BY a.outlet, f.role",
+                "timeline": f"SELECT {bucket}, a.outlet, f.main_role, count(*) {joined}"
+                " AND f.main_role IS NOT NULL AND a.published IS NOT NULL"
+                f" GROUP BY {bucket}, a.outlet, f.main_role",
+                "undated": f"SELECT count(*) {joined} AND f.main_role IS NOT NULL"
+                " AND a.published IS NULL",
+            }
+        by_role = conn.execute(text(queries["by_role"]), {"e": eid}).all()
+        fine_rows = conn.execute(text(queries["fine"]), {"e": eid}).all()
+        timeline = conn.execute(text(queries["timeline"]), {"e": eid}).all()
+        undated = int(conn.execute(text(queries["undated"]), {"e": eid}).scalar() or 0)
         quote_rows = conn.execute(
             text(
                 "SELECT outlet, quote, article_id FROM (SELECT a.outlet, f.quote, f.article_id,"
@@ -125,26 +144,6 @@ def entity_profile(
             ),
             {"e": eid, "k": quotes * 3},
         ).all()
-        timeline = conn.execute(
-            text(
-                f"SELECT {bucket}, a.outlet, f.main_role, count(*) FROM article_framings f"
-                f" JOIN articles a ON a.id = f.article_id WHERE {framed}"
-                " AND f.main_role IS NOT NULL AND a.published IS NOT NULL"
-                f" GROUP BY {bucket}, a.outlet, f.main_role"
-            ),
-            {"e": eid},
-        ).all()
-        undated = int(
-            conn.execute(
-                text(
-                    "SELECT count(*) FROM article_framings f JOIN articles a"
-                    f" ON a.id = f.article_id WHERE {framed} AND f.main_role IS NOT NULL"
-                    " AND a.published IS NULL"
-                ),
-                {"e": eid},
-            ).scalar()
-            or 0
-        )
     by_outlet: dict[str, dict[str, Any]] = {}
 
     def slot(outlet: str) -> dict[str, Any]:
