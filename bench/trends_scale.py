@@ -19,6 +19,7 @@ Each view runs ``--repeat`` times after one warm-up; the median is printed.
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import statistics
 import sys
@@ -264,7 +265,11 @@ def main() -> None:
         f"{1000 * (time.perf_counter() - t0):.0f} ms |"
     )
     top_outlet = outlet_list(db)[0]["name"]
-    print(f"\n{db.dialect}, {args.n} articles, {args.outlets} outlets\n")
+    load = os.getloadavg()[0]
+    print(
+        f"\n{db.dialect}, {args.n} articles, {args.outlets} outlets,"
+        f" {os.cpu_count()} CPUs, load average {load:.1f} at the start\n"
+    )
     print("| view | median time |\n|---|---|")
     timed("`outlets` (outlet_list)", lambda: outlet_list(db), args.repeat)
     timed(

@@ -21,27 +21,64 @@ __all__ = ["entity_profile", "resolve_entity"]
 ROLES = ("Protagonist", "Antagonist", "Innocent")
 
 
+#: evidence rows (best-scored first) an entity's quotes are chosen from
+QUOTE_POOL = 5000
+
+
 def resolve_entity(database: Any, name_or_alias: str) -> tuple[str, str] | None:
-    """``(entity_id, name)`` of the entity an id, name or alias designates, or None."""
+    """``(entity_id, name)`` of the entity an id, name or alias designates, or None.
+
+    The candidates come from index-only lookups (``(name_key, entity_id)``
+    indexes); only when a name is ambiguous are their articles counted.
+    """
     key = name_key(name_or_alias)
+    raw = name_or_alias.strip()
     with database.engine.connect() as conn:
-        row = conn.execute(
-            text(
-                "SELECT entity_id, count(DISTINCT article_id) FROM ("
-                " SELECT entity_id, article_id FROM entities"
-                "  WHERE entity_id = :raw OR name_key = :key"
-                " UNION ALL SELECT entity_id, article_id FROM entity_aliases"
-                "  WHERE alias_key = :key"
-                " UNION ALL SELECT entity_id, article_id FROM article_framings"
-                "  WHERE mention = -1 AND (entity_id = :raw OR name_key = :key)"
-                ") m GROUP BY entity_id ORDER BY count(DISTINCT article_id) DESC, entity_id"
-                " LIMIT 1"
-            ),
-            {"raw": name_or_alias.strip(), "key": key},
-        ).first()
-        if row is None:
+        candidates = sorted(
+            set(
+                conn.execute(
+                    text(
+                        "SELECT DISTINCT entity_id FROM entities WHERE name_key = :key"
+                        " UNION SELECT DISTINCT entity_id FROM entity_aliases"
+                        " WHERE alias_key = :key"
+                        " UNION SELECT DISTINCT entity_id FROM article_framings"
+                        " WHERE name_key = :key"
+                        " UNION SELECT entity_id FROM entities WHERE entity_id = :raw"
+                        " UNION SELECT entity_id FROM article_framings WHERE entity_id = :raw"
+                    ),
+                    {"key": key, "raw": raw},
+                ).scalars()
+            )
+        )
+        if not candidates:
             return None
-        eid = str(row[0])
+        if len(candidates) > 1:
+            counted = {
+                eid: int(
+                    conn.execute(
+                        text("SELECT count(*) FROM entities WHERE entity_id = :e"), {"e": eid}
+                    ).scalar()
+                    or 0
+                )
+                for eid in candidates
+            }
+            candidates.sort(key=lambda e: (-counted[e], e))
+        eid = candidates[0]
+        from narrascope.trends._summary import is_fresh
+
+        named = (
+            conn.execute(
+                text(
+                    "SELECT role FROM trend_counts WHERE kind = 'name' AND key = :e"
+                    " ORDER BY articles DESC, role LIMIT 1"
+                ),
+                {"e": eid},
+            ).first()
+            if is_fresh(database)
+            else None
+        )
+        if named is not None:
+            return eid, str(named[0])
         name = conn.execute(
             text(
                 "SELECT name FROM (SELECT name, count(*) AS n FROM entities"
@@ -98,9 +135,10 @@ def entity_profile(
         bucket = bucket_sql(database.dialect, interval, "t.day" if fresh else "a.published")
         alias_rows = conn.execute(
             text(
-                "SELECT alias, count(DISTINCT article_id) FROM entity_aliases"
-                " WHERE entity_id = :e GROUP BY alias"
-                " ORDER BY count(DISTINCT article_id) DESC, alias LIMIT :k"
+                # one row per (article, entity, alias): count(*) counts articles, and
+                # reads the (entity_id, alias) index alone
+                "SELECT alias, count(*) FROM entity_aliases"
+                " WHERE entity_id = :e GROUP BY alias ORDER BY count(*) DESC, alias LIMIT :k"
             ),
             {"e": eid, "k": aliases},
         ).all()
@@ -136,13 +174,17 @@ def entity_profile(
         undated = int(conn.execute(text(queries["undated"]), {"e": eid}).scalar() or 0)
         quote_rows = conn.execute(
             text(
+                # from the entity's best-scored evidence only (an index range): a
+                # frequent entity has tens of thousands of quotes, none of them needed
                 "SELECT outlet, quote, article_id FROM (SELECT a.outlet, f.quote, f.article_id,"
                 " row_number() OVER (PARTITION BY a.outlet ORDER BY f.score DESC,"
-                " f.article_id, f.seq) AS r FROM framing_evidence f"
-                f" JOIN articles a ON a.id = f.article_id WHERE {framed}) q"
+                " f.article_id, f.seq) AS r FROM (SELECT article_id, quote, score, seq"
+                " FROM framing_evidence WHERE entity_id = :e AND mention = -1"
+                " ORDER BY score DESC LIMIT :pool) f"
+                " JOIN articles a ON a.id = f.article_id WHERE a.duplicate_of IS NULL) q"
                 " WHERE r <= :k ORDER BY outlet, r"
             ),
-            {"e": eid, "k": quotes * 3},
+            {"e": eid, "k": quotes * 3, "pool": QUOTE_POOL},
         ).all()
     by_outlet: dict[str, dict[str, Any]] = {}
 
