@@ -190,7 +190,7 @@ def test_analyze_stores_declared_outlets_groups_and_the_summary(
 
     outlets = tmp_path / "outlets.csv"
     outlets.write_text("name,domains,country,leaning\nKyiv Ledger,kyivledger.example,UA,pro-UA\n")
-    app_ = Narrascope(tmp_path / "a.db", Config(stages=["nlp"]))
+    app_ = Narrascope(tmp_path / "a.db", Config(stages=[]))  # no model: ingest and store
     app_.stories = False
     app_.analyze([str(corpus_dir)], options=IngestOptions(outlets=load_outlets(outlets)))
     with app_.db.engine.connect() as conn:
@@ -202,5 +202,5 @@ def test_analyze_stores_declared_outlets_groups_and_the_summary(
         built = conn.execute(text("SELECT articles FROM trend_state")).scalar()
         kinds = set(conn.execute(text("SELECT DISTINCT kind FROM trend_counts")).scalars())
     assert tuple(declared) == ("UA", "pro-UA", '["kyivledger.example"]')
-    assert built == 3 and {"articles", "analysed", "mention"} <= kinds
+    assert built == 3 and "articles" in kinds
     app_.db.close()
