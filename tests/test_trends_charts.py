@@ -177,3 +177,30 @@ def test_report_has_trends_outlet_and_entity_sections_escaped(db_path: Path) -> 
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert "Volodymyr Zelensky" in html and "Nearest outlets" in html
     assert render_report([], trends=None).count('id="trends"') == 0
+
+
+def test_analyze_stores_declared_outlets_groups_and_the_summary(
+    corpus_dir: Path, tmp_path: Path
+) -> None:
+    from sqlalchemy import text
+
+    from narrascope.app import Narrascope
+    from narrascope.config import Config
+    from narrascope.ingest import IngestOptions, load_outlets
+
+    outlets = tmp_path / "outlets.csv"
+    outlets.write_text("name,domains,country,leaning\nKyiv Ledger,kyivledger.example,UA,pro-UA\n")
+    app_ = Narrascope(tmp_path / "a.db", Config(stages=[]))  # no model: ingest and store
+    app_.stories = False
+    app_.analyze([str(corpus_dir)], options=IngestOptions(outlets=load_outlets(outlets)))
+    with app_.db.engine.connect() as conn:
+        declared = conn.execute(
+            text(
+                "SELECT country, declared_leaning, domains FROM outlets WHERE name = 'Kyiv Ledger'"
+            )
+        ).one()
+        built = conn.execute(text("SELECT articles FROM trend_state")).scalar()
+        kinds = set(conn.execute(text("SELECT DISTINCT kind FROM trend_counts")).scalars())
+    assert tuple(declared) == ("UA", "pro-UA", '["kyivledger.example"]')
+    assert built == 3 and "articles" in kinds
+    app_.db.close()

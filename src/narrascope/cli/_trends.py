@@ -54,27 +54,19 @@ def outlets(db: DbOption = "narrascope.db", json_out: JsonOption = False) -> Non
         _out.print("no outlets (articles name none; see `narrascope analyze --outlets`)")
         return
     table = Table(title=f"{len(found)} outlets")
-    for col in (
-        "outlet",
-        "articles",
-        "languages",
-        "group",
-        "leaning",
-        "first",
-        "last",
-        "narratives",
-    ):
+    columns = ("outlet", "articles", "languages", "group", "leaning", "published", "top narrative")
+    for col in columns:
         table.add_column(col, overflow="fold")
     for o in found:
+        span = f"{o['first_published'] or '–'} → {o['last_published'] or '–'}"
         table.add_row(
             term_text(o["name"]),
             str(o["articles"]),
             term_text(_counts(o["languages"])),
             o["group"] or "–",
             term_text(o["declared_leaning"] or "–"),
-            o["first_published"] or "",
-            o["last_published"] or "",
-            term_text(_counts(o["top_narratives"])),
+            span,
+            term_text(_counts(o["top_narratives"], 1)),
         )
     _out.print(table)
 
@@ -304,7 +296,8 @@ def _print_series(data: dict[str, Any]) -> None:
     else:
         table = Table(title=f"{data['by']} per {data['interval']}: articles (share)")
         table.add_column("key", overflow="fold")
-        if any(s["outlet"] for s in data["series"]):
+        with_outlet = any(s["outlet"] for s in data["series"])
+        if with_outlet:
             table.add_column("outlet", overflow="fold")
         for period in periods:
             table.add_column(period)
@@ -314,9 +307,7 @@ def _print_series(data: dict[str, Any]) -> None:
                 f"{points[p]['articles']} ({100 * points[p]['share']:.0f}%)" if p in points else ""
                 for p in periods
             ]
-            outlet_cell = (
-                [term_text(s["outlet"] or "")] if len(table.columns) > len(periods) + 1 else []
-            )
+            outlet_cell = [term_text(s["outlet"] or "")] if with_outlet else []
             table.add_row(term_text(s["key"]), *outlet_cell, *cells)
         _out.print(table)
     if data["undated"]:

@@ -322,8 +322,13 @@ MIGRATIONS: list[Migration] = [
             "CREATE INDEX ix_article_framings_article ON article_framings"
             " (article_id, mention, entity_id, main_role)",
             "CREATE INDEX ix_entity_aliases_entity ON entity_aliases (entity_id, alias)",
+            "CREATE INDEX ix_entity_aliases_key_entity ON entity_aliases (alias_key, entity_id)",
+            "CREATE INDEX ix_entities_key_entity ON entities (name_key, entity_id)",
+            "CREATE INDEX ix_article_framings_key_entity ON article_framings (name_key, entity_id)",
             "CREATE INDEX ix_framing_evidence_entity ON framing_evidence"
             " (entity_id, mention, article_id)",
+            "CREATE INDEX ix_framing_evidence_score ON framing_evidence"
+            " (entity_id, mention, score)",
             """CREATE TABLE trend_counts (
                 kind TEXT NOT NULL,
                 key TEXT NOT NULL,

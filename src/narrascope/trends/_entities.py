@@ -21,27 +21,64 @@ __all__ = ["entity_profile", "resolve_entity"]
 ROLES = ("Protagonist", "Antagonist", "Innocent")
 
 
+#: evidence rows (best-scored first) an entity's quotes are chosen from
+QUOTE_POOL = 5000
+
+
 def resolve_entity(database: Any, name_or_alias: str) -> tuple[str, str] | None:
-    """``(entity_id, name)`` of the entity an id, name or alias designates, or None."""
+    """``(entity_id, name)`` of the entity an id, name or alias designates, or None.
+
+    The candidates come from index-only lookups (``(name_key, entity_id)``
+    indexes); only when a name is ambiguous are their articles counted.
+    """
     key = name_key(name_or_alias)
+    raw = name_or_alias.strip()
     with database.engine.connect() as conn:
-        row = conn.execute(
-            text(
-                "SELECT entity_id, count(DISTINCT article_id) FROM ("
-                " SELECT entity_id, article_id FROM entities"
-                "  WHERE entity_id = :raw OR name_key = :key"
-                " UNION ALL SELECT entity_id, article_id FROM entity_aliases"
-                "  WHERE alias_key = :key"
-                " UNION ALL SELECT entity_id, article_id FROM article_framings"
-                "  WHERE mention = -1 AND (entity_id = :raw OR name_key = :key)"
-                ") m GROUP BY entity_id ORDER BY count(DISTINCT article_id) DESC, entity_id"
-                " LIMIT 1"
-            ),
-            {"raw": name_or_alias.strip(), "key": key},
-        ).first()
-        if row is None:
+        candidates = sorted(
+            set(
+                conn.execute(
+                    text(
+                        "SELECT DISTINCT entity_id FROM entities WHERE name_key = :key"
+                        " UNION SELECT DISTINCT entity_id FROM entity_aliases"
+                        " WHERE alias_key = :key"
+                        " UNION SELECT DISTINCT entity_id FROM article_framings"
+                        " WHERE name_key = :key"
+                        " UNION SELECT entity_id FROM entities WHERE entity_id = :raw"
+                        " UNION SELECT entity_id FROM article_framings WHERE entity_id = :raw"
+                    ),
+                    {"key": key, "raw": raw},
+                ).scalars()
+            )
+        )
+        if not candidates:
             return None
-        eid = str(row[0])
+        if len(candidates) > 1:
+            counted = {
+                eid: int(
+                    conn.execute(
+                        text("SELECT count(*) FROM entities WHERE entity_id = :e"), {"e": eid}
+                    ).scalar()
+                    or 0
+                )
+                for eid in candidates
+            }
+            candidates.sort(key=lambda e: (-counted[e], e))
+        eid = candidates[0]
+        from narrascope.trends._summary import is_fresh
+
+        named = (
+            conn.execute(
+                text(
+                    "SELECT role FROM trend_counts WHERE kind = 'name' AND key = :e"
+                    " ORDER BY articles DESC, role LIMIT 1"
+                ),
+                {"e": eid},
+            ).first()
+            if is_fresh(database)
+            else None
+        )
+        if named is not None:
+            return eid, str(named[0])
         name = conn.execute(
             text(
                 "SELECT name FROM (SELECT name, count(*) AS n FROM entities"
@@ -77,12 +114,17 @@ def entity_profile(
         return None
     eid, name = found
     from narrascope.trends._outlets import auto_interval
+    from narrascope.trends._summary import is_fresh
 
+    fresh = is_fresh(database)
     framed = "f.entity_id = :e AND f.mention = -1 AND a.duplicate_of IS NULL"
+    mine = "FROM trend_counts t WHERE t.key = :e AND t.kind ="
     with database.engine.connect() as conn:
         span = conn.execute(
             text(
-                "SELECT count(DISTINCT a.id), min(a.published), max(a.published)"
+                f"SELECT sum(t.articles), min(t.day), max(t.day) {mine} 'mention'"
+                if fresh
+                else "SELECT count(DISTINCT a.id), min(a.published), max(a.published)"
                 " FROM entities f JOIN articles a ON a.id = f.article_id"
                 " WHERE f.entity_id = :e AND a.duplicate_of IS NULL"
             ),
@@ -90,61 +132,60 @@ def entity_profile(
         ).first()
         articles, first, last = (int(span[0] or 0), span[1], span[2]) if span else (0, None, None)
         interval = check_interval(interval or auto_interval(first, last))
-        bucket = bucket_sql(database.dialect, interval)
+        bucket = bucket_sql(database.dialect, interval, "t.day" if fresh else "a.published")
         alias_rows = conn.execute(
             text(
-                "SELECT alias, count(DISTINCT article_id) FROM entity_aliases"
-                " WHERE entity_id = :e GROUP BY alias"
-                " ORDER BY count(DISTINCT article_id) DESC, alias LIMIT :k"
+                # one row per (article, entity, alias): count(*) counts articles, and
+                # reads the (entity_id, alias) index alone
+                "SELECT alias, count(*) FROM entity_aliases"
+                " WHERE entity_id = :e GROUP BY alias ORDER BY count(*) DESC, alias LIMIT :k"
             ),
             {"e": eid, "k": aliases},
         ).all()
-        by_role = conn.execute(
-            text(
-                "SELECT a.outlet, f.main_role, count(*) FROM article_framings f"
+        if fresh:
+            queries = {
+                "by_role": f"SELECT t.outlet, t.role, sum(t.articles) {mine} 'role'"
+                " GROUP BY t.outlet, t.role",
+                "fine": f"SELECT t.outlet, t.role, sum(t.articles) {mine} 'fine'"
+                " GROUP BY t.outlet, t.role",
+                "timeline": f"SELECT {bucket}, t.outlet, t.role, sum(t.articles) {mine} 'role'"
+                f" AND t.day IS NOT NULL GROUP BY {bucket}, t.outlet, t.role",
+                "undated": f"SELECT coalesce(sum(t.articles), 0) {mine} 'role' AND t.day IS NULL",
+            }
+        else:
+            joined = (
+                f"FROM article_framings f JOIN articles a ON a.id = f.article_id WHERE {framed}"
+            )
+            queries = {
+                "by_role": f"SELECT a.outlet, f.main_role, count(*) {joined}"
+                " AND f.main_role IS NOT NULL GROUP BY a.outlet, f.main_role",
+                "fine": "SELECT a.outlet, f.role, count(*) FROM framing_roles f"
                 f" JOIN articles a ON a.id = f.article_id WHERE {framed}"
-                " AND f.main_role IS NOT NULL GROUP BY a.outlet, f.main_role"
-            ),
-            {"e": eid},
-        ).all()
-        fine_rows = conn.execute(
-            text(
-                "SELECT a.outlet, f.role, count(*) FROM framing_roles f"
-                f" JOIN articles a ON a.id = f.article_id WHERE {framed}"
-                " GROUP BY a.outlet, f.role"
-            ),
-            {"e": eid},
-        ).all()
+                " GROUP BY a.outlet, f.role",
+                "timeline": f"SELECT {bucket}, a.outlet, f.main_role, count(*) {joined}"
+                " AND f.main_role IS NOT NULL AND a.published IS NOT NULL"
+                f" GROUP BY {bucket}, a.outlet, f.main_role",
+                "undated": f"SELECT count(*) {joined} AND f.main_role IS NOT NULL"
+                " AND a.published IS NULL",
+            }
+        by_role = conn.execute(text(queries["by_role"]), {"e": eid}).all()
+        fine_rows = conn.execute(text(queries["fine"]), {"e": eid}).all()
+        timeline = conn.execute(text(queries["timeline"]), {"e": eid}).all()
+        undated = int(conn.execute(text(queries["undated"]), {"e": eid}).scalar() or 0)
         quote_rows = conn.execute(
             text(
+                # from the entity's best-scored evidence only (an index range): a
+                # frequent entity has tens of thousands of quotes, none of them needed
                 "SELECT outlet, quote, article_id FROM (SELECT a.outlet, f.quote, f.article_id,"
                 " row_number() OVER (PARTITION BY a.outlet ORDER BY f.score DESC,"
-                " f.article_id, f.seq) AS r FROM framing_evidence f"
-                f" JOIN articles a ON a.id = f.article_id WHERE {framed}) q"
+                " f.article_id, f.seq) AS r FROM (SELECT article_id, quote, score, seq"
+                " FROM framing_evidence WHERE entity_id = :e AND mention = -1"
+                " ORDER BY score DESC LIMIT :pool) f"
+                " JOIN articles a ON a.id = f.article_id WHERE a.duplicate_of IS NULL) q"
                 " WHERE r <= :k ORDER BY outlet, r"
             ),
-            {"e": eid, "k": quotes * 3},
+            {"e": eid, "k": quotes * 3, "pool": QUOTE_POOL},
         ).all()
-        timeline = conn.execute(
-            text(
-                f"SELECT {bucket}, a.outlet, f.main_role, count(*) FROM article_framings f"
-                f" JOIN articles a ON a.id = f.article_id WHERE {framed}"
-                " AND f.main_role IS NOT NULL AND a.published IS NOT NULL"
-                f" GROUP BY {bucket}, a.outlet, f.main_role"
-            ),
-            {"e": eid},
-        ).all()
-        undated = int(
-            conn.execute(
-                text(
-                    "SELECT count(*) FROM article_framings f JOIN articles a"
-                    f" ON a.id = f.article_id WHERE {framed} AND f.main_role IS NOT NULL"
-                    " AND a.published IS NULL"
-                ),
-                {"e": eid},
-            ).scalar()
-            or 0
-        )
     by_outlet: dict[str, dict[str, Any]] = {}
 
     def slot(outlet: str) -> dict[str, Any]:

@@ -56,6 +56,8 @@ PROFILE_ENTITIES = 20
 #: the technique block's weight (see the module's docstring)
 TECHNIQUE_WEIGHT = 0.5
 MAX_GROUPS = 8
+#: an outlet's quotes come from its most recent articles, this many
+QUOTE_ARTICLES = 500
 ROLES = ("Protagonist", "Antagonist", "Innocent")
 
 
@@ -477,14 +479,16 @@ def outlet_profile(
                 fine.setdefault(eid, Counter())[role] += int(n)
             for eid, quote in conn.execute(
                 text(
+                    # from the outlet's most recent articles only (an index range)
                     "SELECT entity_id, quote FROM (SELECT e.entity_id, e.quote, row_number()"
                     " OVER (PARTITION BY e.entity_id ORDER BY e.score DESC, e.article_id,"
-                    " e.seq) AS r FROM framing_evidence e JOIN articles a"
-                    " ON a.id = e.article_id WHERE a.outlet = :n AND a.duplicate_of IS NULL"
-                    f" AND e.mention = -1 AND e.entity_id IN ({marks})) q WHERE r <= :k"
-                    " ORDER BY entity_id, r"
+                    " e.seq) AS r FROM framing_evidence e WHERE e.mention = -1"
+                    f" AND e.entity_id IN ({marks}) AND e.article_id IN (SELECT a.id"
+                    " FROM articles a WHERE a.outlet = :n AND a.duplicate_of IS NULL"
+                    " ORDER BY a.published DESC NULLS LAST, a.id DESC LIMIT :recent)) q"
+                    " WHERE r <= :k ORDER BY entity_id, r"
                 ),
-                {"n": found, "k": quotes * 3, **ids},
+                {"n": found, "k": quotes * 3, "recent": QUOTE_ARTICLES, **ids},
             ):
                 got = evidence.setdefault(eid, [])
                 if quote not in got and len(got) < quotes:
