@@ -324,7 +324,14 @@ class Narrascope:
         if self.stories and summary.ingested:
             # claims and timelines of the changed stories only (bounded by this run's
             # articles); one-sided claims read the groups just learnt
-            derive_stories(self.db, touched, outlet_groups=self.outlet_groups)
+            encode = None
+            if touched and self.story_encoder is not False:
+                # the multilingual encoder groups claims across languages ("$6.1 billion"
+                # = "6,1 млрд долларов" in other words)
+                from narrascope.stories import load_encoder
+
+                encode = self.story_encoder or load_encoder()[1]
+            derive_stories(self.db, touched, outlet_groups=self.outlet_groups, encode=encode)
         summary.seconds_total = time.perf_counter() - started
         self.db.finish_run(run_id, summary.as_dict())
         if summary.ingested == 0 and self._created is not None:

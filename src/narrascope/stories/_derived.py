@@ -101,11 +101,17 @@ def _members(conn: Any, sid: int) -> list[str]:
 
 
 def _compute(
-    database: Any, conn: Any, sid: int, outlet_groups: Mapping[str, str] | None
+    database: Any,
+    conn: Any,
+    sid: int,
+    outlet_groups: Mapping[str, str] | None,
+    encode: Callable[[list[str]], Any] | None = None,
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Claims (with their quotes) and timeline entries of one story, in the stored shape."""
     docs = database.load_documents(_members(conn, sid))
-    report = group_claims(docs, outlet_groups=outlet_groups, omission_share=OMISSION_SHARE)
+    report = group_claims(
+        docs, encode=encode, outlet_groups=outlet_groups, omission_share=OMISSION_SHARE
+    )
     timeline = [entry.to_dict() for entry in build_timeline(docs)]
     # the stored shape, quotes in the order a read gives them (by publication, then offset)
     order = {
@@ -321,11 +327,18 @@ def derive_stories(
     story_ids: Iterable[int],
     *,
     outlet_groups: Mapping[str, str] | None = None,
+    encode: Callable[[list[str]], Any] | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> int:
     """Compute and store the claims and timeline of ``story_ids`` whose members changed;
     returns how many were (re)computed. One transaction per story, so an interrupted run
-    leaves every story either current or recomputed on its next read."""
+    leaves every story either current or recomputed on its next read.
+
+    ``encode``: a multilingual sentence encoder groups claims across languages (``analyze``
+    passes the clusterer's); without it wording is compared lexically, and claims of two
+    languages group only through shared figures and entities. A story recomputed on
+    read (stale rows) is grouped lexically.
+    """
     done = 0
     for sid in sorted(set(story_ids)):
         with database.engine.connect() as conn:
@@ -338,7 +351,7 @@ def derive_stories(
             if exists[0] == key:
                 continue
             groups = dict(outlet_groups) if outlet_groups is not None else learnt_groups(conn, sid)
-            claims, timeline = _compute(database, conn, sid, groups)
+            claims, timeline = _compute(database, conn, sid, groups, encode)
         with database._writer.begin() as wconn:
             _store(wconn, sid, claims, timeline, key)
         done += 1
