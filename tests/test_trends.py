@@ -247,6 +247,20 @@ def test_emerging_test_on_made_up_counts() -> None:
     assert emerging_from_counts({"a": [0, 0]}, [0, 10], ["p0", "p1"]) == []
 
 
+@settings(max_examples=100, deadline=None)
+@given(
+    st.integers(min_value=1, max_value=500),
+    st.floats(min_value=0.0, max_value=1.0),
+    st.integers(min_value=2, max_value=12),
+)
+def test_a_steady_share_never_emerges(total: int, share: float, periods: int) -> None:
+    count = round(total * share)
+    found = emerging_from_counts(
+        {"steady": [count] * periods}, [total] * periods, [f"p{i}" for i in range(periods)]
+    )
+    assert found == []
+
+
 def test_emerging_on_the_store(db_url: str) -> None:  # noqa: F811
     database = Database(db_url)
     docs = []

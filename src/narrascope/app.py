@@ -317,10 +317,12 @@ class Narrascope:
             # what a user's outlets file declares, and the outlet groups learnt from what
             # the outlets push (a few SQL aggregates: cheap next to the analysis)
             from narrascope.trends import record_declared_outlets, update_outlet_groups
+            from narrascope.trends._summary import is_fresh
 
             if options is not None and getattr(options, "outlets", None) is not None:
                 record_declared_outlets(self.db, options.outlets)
-            update_outlet_groups(self.db)
+            if not is_fresh(self.db):  # a re-run that changed nothing keeps the summary
+                update_outlet_groups(self.db)
         if self.stories and summary.ingested:
             # claims and timelines of the changed stories only (bounded by this run's
             # articles); one-sided claims read the groups just learnt

@@ -54,8 +54,12 @@ def scope_filter(
     if summary:
         conditions, params = ["1 = 1"], {}
         if outlet is not None:
-            conditions.append("lower(t.outlet) = lower(:outlet)")
-            params["outlet"] = outlet
+            # the stored name (matched in any case in Python), compared exactly: the
+            # (outlet, kind, key) index then finds its rows without a scan
+            from narrascope.trends._outlets import find_outlet
+
+            conditions.append("t.outlet = :outlet")
+            params["outlet"] = find_outlet(database, outlet) or outlet
         if since is not None:
             conditions.append("t.day >= :since")
             params["since"] = since
