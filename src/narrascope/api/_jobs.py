@@ -71,11 +71,14 @@ class Job:
     error: str | None = None
     #: how many times a server started it (more than 1: it was cut off and re-run)
     attempts: int = 0
+    #: when it was accepted, in nanoseconds, strictly increasing: the order jobs run in
+    order: int = 0
 
     def public(self, position: int | None = None) -> dict[str, Any]:
         """What GET /api/jobs/{id} shows (the submitted texts are not echoed back)."""
         data = asdict(self)
         data.pop("items")
+        data.pop("order")
         data["inputs"] = len(self.items)
         if position is not None:
             data["position"] = position
@@ -105,6 +108,7 @@ class JobQueue:
         self._stopping = threading.Event()
         self._accepting = True
         self._thread: threading.Thread | None = None
+        self._order = 0
         self._recover()
 
     # ------------------------------------------------------------ spool
@@ -137,7 +141,7 @@ class JobQueue:
             job = self._read(path.stem)
             if job is not None and job.state in ("queued", "running"):
                 found.append(job)
-        for job in sorted(found, key=lambda j: (j.created, j.id)):
+        for job in sorted(found, key=lambda j: (j.order, j.created, j.id)):
             job.state = "queued"
             job.progress = {}
             self._jobs[job.id] = job
@@ -161,7 +165,14 @@ class JobQueue:
                     f"the analysis queue is full ({self.max_queued} jobs waiting);"
                     " try again when one has finished"
                 )
-            job = Job(id=job_id or self.new_id(), kind=kind, items=items, created=_now())
+            self._order = max(self._order + 1, time.time_ns())
+            job = Job(
+                id=job_id or self.new_id(),
+                kind=kind,
+                items=items,
+                created=_now(),
+                order=self._order,
+            )
             self._write(job)
             self._jobs[job.id] = job
             self._pending.append(job.id)

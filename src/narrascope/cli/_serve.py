@@ -9,6 +9,7 @@ the spool for the next start). Nothing accepted is lost.
 from __future__ import annotations
 
 import ipaddress
+import signal
 from pathlib import Path
 from typing import Annotated
 
@@ -99,4 +100,13 @@ def serve(
         )
     writes = app.state.narrascope.writes()
     console.print(f"narrascope serve: http://{host}:{port}/  (writes {writes})", markup=False)
+    # uvicorn handles SIGTERM/SIGINT itself (graceful shutdown: requests in flight and
+    # the running job finish), then re-raises the signal at the handler it found; this
+    # one lets the process end with status 0 after that clean stop instead of dying by it
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, _stopped)
     uvicorn.run(app, host=host, port=port, log_level="info", server_header=False)
+
+
+def _stopped(_signum: int, _frame: object) -> None:
+    """Nothing left to do: the server has already shut down cleanly."""
