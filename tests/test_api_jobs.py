@@ -129,6 +129,7 @@ def _start(db: Path, port: int) -> subprocess.Popen[bytes]:
             str(port),
             "--stages",
             "nlp",
+            "--no-stories",
         ],
         env=env,
         stdout=subprocess.DEVNULL,

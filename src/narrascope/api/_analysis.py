@@ -39,8 +39,9 @@ class Analyser:
 
             self._app = Narrascope(self.settings.db, self.settings.config)
             self._app.stories = self.settings.stories
-            if self.settings.story_encoder is not None:
-                self._app.story_encoder = self.settings.story_encoder
+            # the encoder is loaded once for the server's life, not once per job
+            encoder = self.settings.story_encoder
+            self._app.story_encoder = _LazyEncoder() if encoder is None else encoder
         return self._app
 
     def close(self) -> None:
@@ -103,3 +104,17 @@ class Analyser:
                     yield found
         else:  # pragma: no cover - submit() only makes the three kinds
             yield Rejected(job.kind, "unknown job kind")
+
+
+class _LazyEncoder:
+    """The stories' sentence encoder, loaded at its first use and then kept."""
+
+    def __init__(self) -> None:
+        self._encode: Any = None
+
+    def __call__(self, texts: Any) -> Any:
+        if self._encode is None:
+            from narrascope.stories._similarity import load_encoder
+
+            self._encode = load_encoder()[1]
+        return self._encode(texts)

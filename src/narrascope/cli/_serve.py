@@ -56,6 +56,12 @@ def serve(
         Path | None,
         typer.Option(help="Folder of accepted jobs [default: DB.jobs beside a SQLite file]."),
     ] = None,
+    assign_stories: Annotated[
+        bool,
+        typer.Option(
+            "--stories/--no-stories", help="Assign analysed articles to stories after each job."
+        ),
+    ] = True,
     allow_private_urls: Annotated[
         bool,
         typer.Option(
@@ -87,6 +93,7 @@ def serve(
             spool=spool,
             config=cfg,
             allow_private_urls=allow_private_urls,
+            stories=assign_stories,
         )
         app = create_app(settings)
     except (NarrascopeError, ValueError) as exc:
