@@ -869,25 +869,9 @@ class Database:
                     if row is not None:
                         article_rows.append(row)
             results: dict[str, list[tuple[str, str, str]]] = {}
-            if ids is None:
-                found = conn.execute(
-                    text("SELECT article_id, stage, version, data FROM stage_results")
-                )
-            else:
-                # only the requested articles' results: one article page must not read
-                # every stored result (the dashboard and API load articles one at a time)
-                found = (
-                    row
-                    for article_id in dict.fromkeys(r["id"] for r in article_rows)
-                    for row in conn.execute(
-                        text(
-                            "SELECT article_id, stage, version, data FROM stage_results"
-                            " WHERE article_id = :i"
-                        ),
-                        {"i": article_id},
-                    )
-                )
-            for article_id, stage, version, data in found:
+            for article_id, stage, version, data in conn.execute(
+                text("SELECT article_id, stage, version, data FROM stage_results")
+            ):
                 results.setdefault(article_id, []).append((stage, version, data))
         docs: list[Document] = []
         for row in article_rows:
