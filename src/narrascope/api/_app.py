@@ -548,7 +548,7 @@ def _api_router(state: ServerState) -> APIRouter:
         """Every outlet with its figures (``narrascope.trends.outlet_list``)."""
         return _trends("outlet_list")(state.db)
 
-    @api.get("/outlets/{name}", tags=["corpus"], responses={501: {"model": Error}})
+    @api.get("/outlets/{name:path}", tags=["corpus"], responses={501: {"model": Error}})
     def outlet(name: str) -> Any:
         """One outlet's profile (``narrascope.trends.outlet_profile``)."""
         found = _trends("outlet_profile")(state.db, name)
@@ -556,7 +556,7 @@ def _api_router(state: ServerState) -> APIRouter:
             raise HTTPException(404, f"no outlet named {name!r}")
         return found
 
-    @api.get("/entities/{entity_id}", tags=["corpus"], responses={501: {"model": Error}})
+    @api.get("/entities/{entity_id:path}", tags=["corpus"], responses={501: {"model": Error}})
     def entity(entity_id: str) -> Any:
         """How outlets cast one entity (id, name or alias; ``trends.entity_profile``)."""
         found = _trends("entity_profile")(state.db, entity_id)

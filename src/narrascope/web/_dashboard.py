@@ -158,7 +158,7 @@ def dashboard_router(state: Any) -> APIRouter:
         from narrascope.web._report import _bar_chart
 
         figures = corpus_figures(state.db)
-        emerging = _optional_trends("emerging", state.db)
+        emerging = _optional_trends("emerging", state.db, "week")
         return _render(
             request,
             "overview.html",
@@ -268,22 +268,67 @@ def dashboard_router(state: Any) -> APIRouter:
 
     @pages.get("/outlets", response_class=HTMLResponse)
     def outlets(request: Request) -> HTMLResponse:
-        return _trends_page(request, "outlets.html", "outlet_list", state.db)
+        trends = _trends_module()
+        charts = _charts_module()
+        return _render(
+            request,
+            "outlets.html",
+            outlets=trends.outlet_list(state.db),
+            heatmap=_chart(charts, "outlet_heatmap", state.db),
+            outlet_map=_chart(charts, "outlet_map", state.db),
+        )
 
-    @pages.get("/outlets/{name}", response_class=HTMLResponse)
+    @pages.get("/outlets/{name:path}", response_class=HTMLResponse)
     def outlet(request: Request, name: str) -> HTMLResponse:
-        return _trends_page(request, "outlet.html", "outlet_profile", state.db, name)
+        data = _trends_module().outlet_profile(state.db, name)
+        if data is None:
+            raise HTTPException(404, f"no outlet named {name!r}")
+        return _render(request, "outlet.html", data=data)
 
-    @pages.get("/entities/{entity_id}", response_class=HTMLResponse)
+    @pages.get("/entities/{entity_id:path}", response_class=HTMLResponse)
     def entity(request: Request, entity_id: str) -> HTMLResponse:
-        return _trends_page(request, "entity.html", "entity_profile", state.db, entity_id)
+        data = _trends_module().entity_profile(state.db, entity_id)
+        if data is None:
+            raise HTTPException(404, f"no entity {entity_id!r}")
+        charts = _charts_module()
+        return _render(
+            request,
+            "entity.html",
+            data=data,
+            chart=_chart(charts, "entity_roles", state.db, entity_id),
+        )
 
     @pages.get("/trends", response_class=HTMLResponse)
     def trends(request: Request) -> HTMLResponse:
-        by = (request.query_params.get("by") or "narrative")[:20]
-        interval = (request.query_params.get("interval") or "week")[:10]
-        return _trends_page(
-            request, "trends.html", "trend_series", state.db, by, interval, by=by, interval=interval
+        module = _trends_module()
+        keys = ("by", "interval", "outlet", "since", "until")
+        params = {k: (request.query_params.get(k) or "")[:200] for k in keys}
+        params["by"] = params["by"] or "narrative"
+        params["interval"] = params["interval"] or "week"
+        for name in ("since", "until"):
+            check_date(name, params[name] or None)
+        scope = {
+            "outlet": params["outlet"] or None,
+            "since": params["since"] or None,
+            "until": params["until"] or None,
+        }
+        try:
+            series = module.trend_series(state.db, params["by"], params["interval"], **scope)
+            emerging = module.emerging(state.db, params["interval"], by=params["by"], **scope)
+        except ValueError as exc:
+            raise HTTPException(422, str(exc)) from exc
+        charts = _charts_module()
+        chart = None
+        if params["by"] == "narrative":
+            chart = _chart(charts, "narratives_over_time", state.db, params["interval"], **scope)
+        return _render(
+            request,
+            "trends.html",
+            series=series,
+            emerging=emerging,
+            chart=chart,
+            params=params,
+            choices={"by": list(module.BY), "interval": list(module.INTERVALS)},
         )
 
     @pages.get("/submit", response_class=HTMLResponse)
@@ -301,32 +346,44 @@ def dashboard_router(state: Any) -> APIRouter:
     return pages
 
 
-def _optional_trends(name: str, *args: Any) -> Any:
+def _optional_trends(name: str, *args: Any, **kwargs: Any) -> Any:
     """A ``narrascope.trends`` result for a page section, or None when trends are absent."""
     try:
         import narrascope.trends as trends
     except ImportError:
         return None
     func = getattr(trends, name, None)
-    return func(*args) if func is not None else None
+    try:
+        return func(*args, **kwargs) if func is not None else None
+    except ValueError:
+        return None
 
 
-def _trends_page(
-    request: Request, template: str, func_name: str, *args: Any, **context: Any
-) -> HTMLResponse:
+def _trends_module() -> Any:
+    """``narrascope.trends`` (issue 17), or 501 with the reason when it is not there."""
     try:
         import narrascope.trends as trends
     except ImportError as exc:
         raise HTTPException(
             501, f"this page needs narrascope.trends (issue 17), which is not installed: {exc}"
         ) from exc
-    func = getattr(trends, func_name, None)
-    if func is None:
-        raise HTTPException(501, f"narrascope.trends has no {func_name}() (issue 17)")
+    return trends
+
+
+def _charts_module() -> Any:
     try:
-        data = func(*args)
-    except ValueError as exc:
-        raise HTTPException(422, str(exc)) from exc
-    if data is None:
-        raise HTTPException(404, f"nothing found for {args[-1]!r}")
-    return _render(request, template, data=data, **context)
+        import narrascope.web._charts as charts
+    except ImportError:
+        return None
+    return charts
+
+
+def _chart(charts: Any, name: str, *args: Any, **kwargs: Any) -> Markup | None:
+    """``charts.<name>_svg(charts.<name>_data(...))``: an SVG built from escaped pieces
+    by ``narrascope.web._charts``; None when that module or chart is absent."""
+    data_func = getattr(charts, f"{name}_data", None)
+    svg_func = getattr(charts, f"{name}_svg", None)
+    if data_func is None or svg_func is None:
+        return None
+    data = data_func(*args, **kwargs)
+    return Markup(svg_func(data))
