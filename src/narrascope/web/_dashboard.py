@@ -153,6 +153,10 @@ def dashboard_router(state: Any) -> APIRouter:
             headers={"Cache-Control": "public, max-age=3600"},
         )
 
+    @pages.get("/favicon.ico")
+    def favicon() -> Response:
+        return Response(status_code=204)
+
     @pages.get("/", response_class=HTMLResponse)
     def overview(request: Request) -> HTMLResponse:
         from narrascope.web._report import _bar_chart
