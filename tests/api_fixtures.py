@@ -56,7 +56,7 @@ def hostile_doc() -> Document:
     return doc
 
 
-def build_db(path: Path) -> dict[str, int]:
+def build_db(path: Path | str) -> dict[str, int]:
     """Write the corpus, the hostile article and three stories; returns the story ids."""
     db = Database(path)
     docs = [*corpus(), hostile_doc()]
