@@ -185,3 +185,33 @@ def test_worker_analyses_and_stores_a_submitted_article(tmp_path: Path) -> None:
         assert stored["title"] == ARTICLE["title"] and stored["outlet"] == "Harbour Times"
         assert stored["published"] == "2024-05-06" and stored["entities"]
         assert c.get("/api/articles", params={"outlet": "Harbour Times"}).json()["total"] == 1
+
+
+def test_worker_waits_for_the_writer_lock_and_refuses_private_urls(tmp_path: Path) -> None:
+    """A CLI ``analyze`` holding the writer lock makes the job wait (saying why), not
+    interleave; a URL into a loopback address is refused by the ingest fetcher."""
+    from narrascope.store import Database
+
+    with _client(tmp_path, worker=True, config=Config().with_stages(["nlp"]), stories=False) as c:
+        other = Database(tmp_path / "news.db")
+        other.lock_writer()  # as `narrascope analyze` on the same database would
+        try:
+            job = c.post("/api/articles", json={"url": "http://127.0.0.1:9/x"}, headers=AUTH)
+            job_id = job.json()["job"]
+            deadline = time.monotonic() + 30
+            while (state := c.get(f"/api/jobs/{job_id}").json())["progress"].get(
+                "phase"
+            ) != "waiting":
+                assert time.monotonic() < deadline, state
+                time.sleep(0.05)
+            assert "another narrascope run is writing" in state["progress"]["reason"]
+            assert state["state"] == "running"
+        finally:
+            other.close()
+        deadline = time.monotonic() + 30
+        while (state := c.get(f"/api/jobs/{job_id}").json())["state"] == "running":
+            assert time.monotonic() < deadline
+            time.sleep(0.1)
+        assert state["state"] == "done" and state["articles"] == []
+        [[source, reason]] = state["rejected"]
+        assert source == "http://127.0.0.1:9/x" and "loopback" in reason
