@@ -162,7 +162,6 @@ async def _run(base: str, paths: list[str], clients: int, seconds: float, limit:
     latencies: list[float] = []
     errors = 0
     sent = 0
-    deadline = time.monotonic() + seconds
     rng = random.Random(0)
 
     async def client(http: httpx.AsyncClient) -> None:
@@ -175,8 +174,9 @@ async def _run(base: str, paths: list[str], clients: int, seconds: float, limit:
             latencies.append(time.perf_counter() - t0)
             errors += response.status_code != 200
 
-    async with httpx.AsyncClient(timeout=60) as warm:  # first use loads lazy parts
+    async with httpx.AsyncClient(timeout=120) as warm:  # first use loads lazy parts
         await warm.get(base + paths[0])
+    deadline = time.monotonic() + seconds
     started = time.perf_counter()
     limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
     async with httpx.AsyncClient(timeout=60, limits=limits) as http:
@@ -257,14 +257,24 @@ def main() -> None:
     parser.add_argument("--job-articles", type=int, default=40)
     parser.add_argument("--work", type=Path, default=None)
     parser.add_argument("--out", type=Path, default=None, help="write the rows as JSON here")
+    parser.add_argument(
+        "--reuse", action="store_true", help="use <work>/bench.db as it is (built before)"
+    )
     args = parser.parse_args()
     if not args.source.exists():
         raise SystemExit(f"{args.source}: no such database (run `make demo` first)")
     work = args.work or Path(tempfile.mkdtemp(prefix="serve-load-"))
     work.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
-    sizes = build(args.source, work / "bench.db", args.articles)
-    print(f"built {sizes} in {time.perf_counter() - t0:.1f} s", flush=True)
+    if args.reuse and (work / "bench.db").exists():
+        with sqlite3.connect(work / "bench.db") as conn:
+            sizes = {
+                "articles": conn.execute("SELECT count(*) FROM articles").fetchone()[0],
+                "stories": conn.execute("SELECT count(*) FROM stories").fetchone()[0],
+            }
+    else:
+        sizes = build(args.source, work / "bench.db", args.articles)
+    print(f"database {sizes} ready in {time.perf_counter() - t0:.1f} s", flush=True)
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
     proc = start(work / "bench.db", port, work / "server.log")

@@ -112,7 +112,7 @@ def article_page(
     database: Any, filters: ArticleFilters, *, limit: int = 50, offset: int = 0
 ) -> dict[str, Any]:
     """``{"total", "limit", "offset", "items"}``: one page of the matching articles,
-    newest first, each with its dominant narrative, technique span count and story;
+    newest first (undated last), each with its dominant narrative, technique span count and story;
     with a full-text query, each item has a ``snippet`` too."""
     where, params = filters.where(database.dialect)
     with database.engine.connect() as conn:
@@ -120,15 +120,29 @@ def article_page(
             conn.execute(text(f"SELECT count(*) FROM articles a WHERE {where}"), params).scalar()
             or 0
         )
-        rows = conn.execute(
-            text(
-                f"SELECT {_ITEM_COLUMNS} FROM articles a WHERE {where}"
-                " ORDER BY a.published IS NULL, a.published DESC, a.outlet, a.title, a.id"
-                " LIMIT :limit OFFSET :offset"
-            ),
-            {**params, "limit": limit, "offset": offset},
-        ).all()
-        items = [dict(zip(_ITEM_KEYS, row, strict=True)) for row in rows]
+        # the page's ids first, in an order the index on `published` serves (the table
+        # holds the texts: sorting it whole would read them all), then only those rows'
+        # details: the per-row subqueries run for the page, not for every match
+        ids = [
+            row[0]
+            for row in conn.execute(
+                text(
+                    f"SELECT a.id FROM articles a WHERE {where}"
+                    " ORDER BY a.published DESC NULLS LAST, a.id DESC"
+                    " LIMIT :limit OFFSET :offset"
+                ),
+                {**params, "limit": limit, "offset": offset},
+            )
+        ]
+        items = []
+        if ids:
+            marks = ", ".join(f":p{n}" for n in range(len(ids)))
+            rows = conn.execute(
+                text(f"SELECT {_ITEM_COLUMNS} FROM articles a WHERE a.id IN ({marks})"),
+                {f"p{n}": v for n, v in enumerate(ids)},
+            ).all()
+            by_id = {row[0]: dict(zip(_ITEM_KEYS, row, strict=True)) for row in rows}
+            items = [by_id[i] for i in ids if i in by_id]
         if filters.q and items:
             snippets = _snippets(conn, database.dialect, filters.q, [i["id"] for i in items])
             for item in items:
