@@ -138,7 +138,7 @@ def _start(db: Path, port: int) -> subprocess.Popen[bytes]:
 
 
 def _wait_up(httpx: object, base: str, proc: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         assert proc.poll() is None, proc.stderr.read().decode() if proc.stderr else ""
         try:
@@ -169,7 +169,7 @@ def test_sigterm_loses_no_accepted_article(tmp_path: Path) -> None:
             assert response.status_code == 202
             jobs.append(response.json()["job"])
         proc.send_signal(signal.SIGTERM)
-        assert proc.wait(60) == 0
+        assert proc.wait(180) == 0
     finally:
         if proc.poll() is None:
             proc.kill()
@@ -180,7 +180,7 @@ def test_sigterm_loses_no_accepted_article(tmp_path: Path) -> None:
     proc = _start(db, port)
     try:
         _wait_up(httpx, base, proc)
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 180
         articles: list[str] = []
         for job in jobs:
             while True:

@@ -11,27 +11,37 @@ same code as ``narrascope analyze``.
 
 from __future__ import annotations
 
-import threading
+import atexit
+import contextlib
+import multiprocessing
+import signal
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import asdict
 from typing import Any
 
 from narrascope.api._jobs import Job, JobStopped
 from narrascope.api._settings import ServeSettings
 from narrascope.errors import StoreError
 
-__all__ = ["Analyser"]
+__all__ = ["Analyser", "ProcessAnalyser"]
 
 
 class Analyser:
     """The worker's runner: one :class:`~narrascope.app.Narrascope` (built on first use,
     in the worker thread, so its SQLite connections stay in that thread)."""
 
-    def __init__(self, settings: ServeSettings, stopping: Callable[[], bool]) -> None:
+    def __init__(
+        self,
+        settings: ServeSettings,
+        stopping: Callable[[], bool],
+        waiting: Callable[[Job, str], None] | None = None,
+    ) -> None:
         self.settings = settings
         self.stopping = stopping
+        #: told why a job waits (the writer lock is held by another run)
+        self.waiting = waiting or _note_waiting
         self._app: Any = None
-        self._lock = threading.Lock()
 
     def app(self) -> Any:
         if self._app is None:
@@ -74,8 +84,8 @@ class Analyser:
             except StoreError as exc:
                 if self.stopping():
                     raise JobStopped() from exc
-                job.progress = {"phase": "waiting", "done": 0, "total": None, "reason": str(exc)}
-                time.sleep(1.0)
+                self.waiting(job, str(exc))
+                time.sleep(0.5)
 
     def _inputs(self, job: Job) -> Iterator[Any]:
         from narrascope.ingest import IngestOptions, Rejected, iter_inputs, iter_texts
@@ -118,3 +128,112 @@ class _LazyEncoder:
 
             self._encode = load_encoder()[1]
         return self._encode(texts)
+
+
+def _note_waiting(job: Job, reason: str) -> None:
+    job.progress = {"phase": "waiting", "done": 0, "total": None, "reason": reason}
+
+
+class ProcessAnalyser:
+    """Runs every job in one child process (started on first use and kept, so models
+    load once): the analysis never holds the server's interpreter lock, so requests are
+    answered at their own speed while a job runs. Progress, the lock wait and the
+    outcome come back over a pipe; the job's state stays in the server's queue.
+    """
+
+    def __init__(self, settings: ServeSettings, stopping: Callable[[], bool]) -> None:
+        self.settings = settings
+        self.stopping = stopping
+        self._proc: Any = None
+        self._conn: Any = None
+
+    def _start(self) -> None:
+        ctx = multiprocessing.get_context("spawn")  # no copy of the server's threads
+        parent, child = ctx.Pipe()
+        self._proc = ctx.Process(
+            target=_child, args=(self.settings, child), name="narrascope-analysis"
+        )  # not a daemon: the NLP stage starts processes of its own
+        self._proc.start()
+        atexit.register(self.close)  # before multiprocessing's own exit joins it
+        child.close()
+        self._conn = parent
+
+    def __call__(self, job: Job, progress: Callable[[str, int, int | None], None]) -> None:
+        if self._proc is None or not self._proc.is_alive():
+            self._start()
+        self._conn.send(("job", asdict(job)))
+        told_to_stop = False
+        while True:
+            if not self._conn.poll(0.2):
+                if not self._proc.is_alive():
+                    code = self._proc.exitcode
+                    self._proc = None
+                    raise RuntimeError(f"the analysis process ended (exit code {code})")
+                if self.stopping() and not told_to_stop:
+                    self._conn.send(("stop",))  # heard only while it waits for the lock
+                    told_to_stop = True
+                continue
+            try:
+                message = self._conn.recv()
+            except EOFError:
+                self._proc = None
+                raise RuntimeError("the analysis process ended") from None
+            kind = message[0]
+            if kind == "progress":
+                progress(*message[1:])
+            elif kind == "waiting":
+                _note_waiting(job, message[1])
+            elif kind == "done":
+                job.articles, job.rejected, job.summary = message[1:]
+                return
+            elif kind == "stopped":
+                raise JobStopped()
+            else:
+                raise RuntimeError(message[1])
+
+    def close(self) -> None:
+        if self._proc is not None and self._proc.is_alive():
+            with contextlib.suppress(BrokenPipeError, OSError):
+                self._conn.send(("exit",))
+            self._proc.join(60)
+            if self._proc.is_alive():
+                self._proc.terminate()
+                self._proc.join(5)
+        self._proc = None
+
+
+def _child(settings: ServeSettings, conn: Any) -> None:
+    """The analysis process: jobs in, progress and outcomes out, until told to exit."""
+    # Ctrl-C reaches the whole process group: the server decides when this process ends
+    # (after the job it runs), not the terminal
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    stop = {"now": False}
+
+    def stopping() -> bool:
+        while not stop["now"] and conn.poll():
+            stop["now"] = conn.recv()[0] in ("stop", "exit")
+        return stop["now"]
+
+    analyser = Analyser(
+        settings, stopping, waiting=lambda _job, reason: conn.send(("waiting", reason))
+    )
+    try:
+        while True:
+            try:
+                message = conn.recv()
+            except EOFError:
+                return
+            if message[0] != "job":
+                return
+            stop["now"] = False
+            job = Job(**message[1])
+            try:
+                analyser(job, lambda phase, n, total: conn.send(("progress", phase, n, total)))
+            except JobStopped:
+                conn.send(("stopped",))
+            except Exception as exc:
+                conn.send(("error", " ".join(f"{type(exc).__name__}: {exc}".split())[:500]))
+            else:
+                conn.send(("done", job.articles, job.rejected, job.summary))
+    finally:
+        analyser.close()

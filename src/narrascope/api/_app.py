@@ -5,7 +5,7 @@ Why these choices:
 * **Reads never wait for analysis.** Requests read through one read-only
   :class:`~narrascope.store.Database` (SQLite opened ``mode=ro``; WAL lets it
   read while the worker writes); analysis runs in the job queue's one worker
-  thread (:mod:`narrascope.api._jobs`), which is the only writer.
+  (:mod:`narrascope.api._jobs`), a child process that is the only writer.
 * **Writes need a token.** ``Authorization: Bearer <token>``, the token from
   ``NARRASCOPE_TOKEN`` or ``--token-file``; with neither, every write is refused
   (403) instead of being open. The dashboard's submit page sends the token the
@@ -43,7 +43,7 @@ from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from narrascope import __version__
-from narrascope.api._analysis import Analyser
+from narrascope.api._analysis import ProcessAnalyser
 from narrascope.api._jobs import JobQueue, QueueFull
 from narrascope.api._models import (
     Accepted,
@@ -84,7 +84,7 @@ class ServerState:
             # create or migrate once, here, so that readers can open it read-only
             Database(settings.db).close()
         self.db = Database(settings.db, must_exist=True, read_only=True)
-        self.analyser = Analyser(settings, lambda: self.jobs.stopping)
+        self.analyser = ProcessAnalyser(settings, lambda: self.jobs.stopping)
         self.jobs = JobQueue(settings.spool_dir(), self.analyser, max_queued=settings.max_queued)
 
     def writes(self) -> str:

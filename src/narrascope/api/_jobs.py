@@ -3,11 +3,12 @@
 Why this shape:
 
 * **One worker.** The pipeline loads its models once and SQLite has one writer
-  at a time; a single worker thread runs every analysis, taking the database's
-  writer lock (:meth:`~narrascope.store.Database.lock_writer`) for each job, so
-  a ``narrascope analyze`` started beside the server waits its turn instead of
-  interleaving with it. Readers never wait on it: they use their own read-only
-  connections (SQLite in WAL mode lets them read while the worker writes).
+  at a time; a single worker thread hands every job to the runner (in the server,
+  :class:`~narrascope.api._analysis.ProcessAnalyser`: one child process), which
+  takes the database's writer lock (:meth:`~narrascope.store.Database.lock_writer`)
+  for each job, so a ``narrascope analyze`` started beside the server waits its
+  turn instead of interleaving with it. Readers never wait on it: they use their
+  own read-only connections (SQLite in WAL mode lets them read while it writes).
 * **Bounded.** At most ``max_queued`` jobs wait; one more is refused
   (:class:`QueueFull`, answered 503 with the reason) rather than piling up work
   the server cannot finish.
