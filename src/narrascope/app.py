@@ -102,6 +102,8 @@ class Narrascope:
         self.stories = True
         #: the clusterer's lead encoder: None loads the multilingual one, False none
         self.story_encoder: Any = None
+        #: outlet -> learnt group for one-sided claims (None: ``outlets.learnt_group``)
+        self.outlet_groups: dict[str, str] | None = None
 
     @property
     def pipeline(self) -> Pipeline:
@@ -305,8 +307,31 @@ class Narrascope:
         summary.seconds_analyse = time.perf_counter() - t0
         if self.stories and summary.ingested:
             from narrascope.stories._assign import assign_stories
+            from narrascope.stories._derived import derive_stories
 
-            summary.stories_assigned = assign_stories(self.db, encoder=self.story_encoder)
+            touched: set[int] = set()
+            summary.stories_assigned = assign_stories(
+                self.db, encoder=self.story_encoder, touched=touched
+            )
+        if summary.ingested:
+            # what a user's outlets file declares, and the outlet groups learnt from what
+            # the outlets push (a few SQL aggregates: cheap next to the analysis)
+            from narrascope.trends import record_declared_outlets, update_outlet_groups
+
+            if options is not None and getattr(options, "outlets", None) is not None:
+                record_declared_outlets(self.db, options.outlets)
+            update_outlet_groups(self.db)
+        if self.stories and summary.ingested:
+            # claims and timelines of the changed stories only (bounded by this run's
+            # articles); one-sided claims read the groups just learnt
+            encode = None
+            if touched and self.story_encoder is not False:
+                # the multilingual encoder groups claims across languages ("$6.1 billion"
+                # = "6,1 млрд долларов" in other words)
+                from narrascope.stories import load_encoder
+
+                encode = self.story_encoder or load_encoder()[1]
+            derive_stories(self.db, touched, outlet_groups=self.outlet_groups, encode=encode)
         summary.seconds_total = time.perf_counter() - started
         self.db.finish_run(run_id, summary.as_dict())
         if summary.ingested == 0 and self._created is not None:

@@ -353,8 +353,13 @@ def report(
     max_rejects: Annotated[
         int, typer.Option(help="Most recent rejected inputs listed; the rest counted.", min=0)
     ] = 200,
+    max_stories: Annotated[
+        int,
+        typer.Option(help="Stories given a side-by-side page (most outlets first).", min=0),
+    ] = 50,
 ) -> None:
     """Write a self-contained HTML report (works offline, no external files)."""
+    from narrascope.cli._stories import report_stories
     from narrascope.store import Database
     from narrascope.web import render_report
 
@@ -365,6 +370,8 @@ def report(
         _link(docs)
         rejects = database.rejects(limit=max_rejects)
         n_rejects = database.count_rejects()
+        stories, n_stories = report_stories(database, max_stories)
+        trends = _report_trends(database)
     except NarrascopeError as exc:
         _fail(str(exc))
     html = render_report(
@@ -373,6 +380,9 @@ def report(
         rejects=rejects,
         rejects_total=n_rejects,
         full_articles=full_articles,
+        stories=stories,
+        stories_total=n_stories,
+        trends=trends,
     )
     try:
         out_path.parent.mkdir(parents=True, exist_ok=True)
@@ -380,6 +390,13 @@ def report(
     except OSError as exc:
         _fail(f"{out_path}: cannot write the report ({exc.strerror or exc})")
     console.print(f"Wrote {out_path} ({len(docs)} articles, {len(html) // 1024} KiB)")
+
+
+def _report_trends(database: Any) -> dict[str, Any] | None:
+    """The report's trends, outlets and entities sections (issue 17), from SQL."""
+    from narrascope.web._charts import report_trends
+
+    return report_trends(database)
 
 
 @app.command()
@@ -537,6 +554,13 @@ def export(
         written.append(path)
     elif fmt == "csv":
         written += _export_csv(docs, out_dir)
+        from narrascope.cli._stories import export_story_csvs
+
+        database = Database(db, must_exist=True, read_only=True)
+        try:
+            written += export_story_csvs(database, out_dir)
+        finally:
+            database.close()
     else:
         order: list[str] | None = None
         if gold_order is not None:
@@ -839,6 +863,19 @@ def _register_story_commands() -> None:
 
 
 _register_story_commands()
+
+
+def _register_trends_commands() -> None:
+    """``outlets``, ``outlet``, ``entity`` and ``trends`` live in cli/_trends.py (issue 17)."""
+    from narrascope.cli._trends import entity, outlet, outlets, trends
+
+    app.command("outlets")(outlets)
+    app.command("outlet")(outlet)
+    app.command("entity")(entity)
+    app.command("trends")(trends)
+
+
+_register_trends_commands()
 
 
 def _register_serve_command() -> None:

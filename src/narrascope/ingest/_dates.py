@@ -16,7 +16,7 @@ hand-written table.
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from email.utils import parsedate_to_datetime
 from functools import cache
 
@@ -108,14 +108,26 @@ def find_date(text: str) -> date | None:
     return best[1] if best else None
 
 
+def _utc_date(moment: datetime) -> date:
+    """The UTC date of a time-stamp with an offset; a naive one's own date.
+
+    Why UTC: outlets in different time zones must be counted on one calendar, or
+    a story published at 23:30 in New York and 05:30 in Kyiv (the same instant)
+    falls on two days and, at a year's end, in two years (docs/trends.md).
+    """
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        return moment.date()
+    return moment.astimezone(UTC).date()
+
+
 def _machine_date(text: str) -> date | None:
     """``text`` as an ISO 8601 or e-mail (RFC 2822) date-time and nothing else, or None."""
     try:
-        return datetime.fromisoformat(text.replace("Z", "+00:00")).date()
+        return _utc_date(datetime.fromisoformat(text.replace("Z", "+00:00")))
     except ValueError:
         pass
     try:
-        return parsedate_to_datetime(text).date()
+        return _utc_date(parsedate_to_datetime(text))
     except (TypeError, ValueError, IndexError):
         return None
 
@@ -125,12 +137,13 @@ def parse_date(value: object) -> date | None:
     if value is None or value == "":
         return None
     if isinstance(value, datetime):
-        return value.date()
+        return _utc_date(value)
     if isinstance(value, date):
         return value
     if isinstance(value, int | float) and not isinstance(value, bool):
         try:
-            return datetime.fromtimestamp(float(value)).date()
+            # epoch seconds are UTC (not the local time of whoever runs the import)
+            return datetime.fromtimestamp(float(value), UTC).date()
         except (OverflowError, OSError, ValueError):
             return None
     text = str(value).strip().translate(_ASCII_DIGITS)

@@ -869,10 +869,22 @@ class Database:
                     if row is not None:
                         article_rows.append(row)
             results: dict[str, list[tuple[str, str, str]]] = {}
-            for article_id, stage, version, data in conn.execute(
-                text("SELECT article_id, stage, version, data FROM stage_results")
-            ):
-                results.setdefault(article_id, []).append((stage, version, data))
+            if ids is None:
+                chunks: list[list[str]] = [[]]
+                query = "SELECT article_id, stage, version, data FROM stage_results"
+            else:  # only these articles' results: a story must not read the corpus's
+                wanted = [row["id"] for row in article_rows]
+                chunks = [wanted[i : i + 500] for i in range(0, len(wanted), 500)]
+            for chunk in chunks:
+                if ids is not None:
+                    marks = ", ".join(f":i{n}" for n in range(len(chunk)))
+                    query = (
+                        "SELECT article_id, stage, version, data FROM stage_results"
+                        f" WHERE article_id IN ({marks})"
+                    )
+                params = {f"i{n}": article_id for n, article_id in enumerate(chunk)}
+                for article_id, stage, version, data in conn.execute(text(query), params):
+                    results.setdefault(article_id, []).append((stage, version, data))
         docs: list[Document] = []
         for row in article_rows:
             data: dict[str, Any] = {

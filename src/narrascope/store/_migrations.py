@@ -290,4 +290,67 @@ MIGRATIONS: list[Migration] = [
             "CREATE INDEX ix_story_signatures_seq ON story_signatures (seq)",
         ],
     ),
+    Migration(
+        5,
+        "stored claims and timelines: their order, the one-sided flag, the date's precision,"
+        " the quote's source and date phrase, and which state of a story's members they were"
+        " derived from (a story whose members changed since is recomputed)",
+        common=[
+            "ALTER TABLE stories ADD COLUMN derived_key TEXT",
+            "ALTER TABLE claims ADD COLUMN seq INTEGER NOT NULL DEFAULT 0",
+            "ALTER TABLE claims ADD COLUMN one_sided INTEGER NOT NULL DEFAULT 0",
+            "ALTER TABLE claim_articles ADD COLUMN source TEXT NOT NULL DEFAULT ''",
+            "ALTER TABLE timeline_events ADD COLUMN seq INTEGER NOT NULL DEFAULT 0",
+            "ALTER TABLE timeline_events ADD COLUMN granularity TEXT NOT NULL DEFAULT 'day'",
+            "ALTER TABLE timeline_quotes ADD COLUMN date_text TEXT NOT NULL DEFAULT ''",
+        ],
+    ),
+    Migration(
+        6,
+        "trends (issue 17): covering indexes for the corpus views; trend_counts, a summary"
+        " of the relational results per outlet and day that analyze rebuilds, so trends and"
+        " profiles read thousands of rows instead of joining the corpus; outlet_profiles",
+        common=[
+            "CREATE INDEX ix_articles_corpus ON articles"
+            " (outlet, duplicate_of, published, id, language, word_count)",
+            "CREATE INDEX ix_articles_updated ON articles (updated_at)",
+            "CREATE INDEX ix_article_narratives_cover ON article_narratives"
+            " (article_id, level, label)",
+            "CREATE INDEX ix_technique_spans_cover ON technique_spans (article_id, technique)",
+            "CREATE INDEX ix_article_framings_cover ON article_framings"
+            " (entity_id, mention, main_role, article_id)",
+            "CREATE INDEX ix_article_framings_article ON article_framings"
+            " (article_id, mention, entity_id, main_role)",
+            "CREATE INDEX ix_entity_aliases_entity ON entity_aliases (entity_id, alias)",
+            "CREATE INDEX ix_entity_aliases_key_entity ON entity_aliases (alias_key, entity_id)",
+            "CREATE INDEX ix_entities_key_entity ON entities (name_key, entity_id)",
+            "CREATE INDEX ix_article_framings_key_entity ON article_framings (name_key, entity_id)",
+            "CREATE INDEX ix_framing_evidence_entity ON framing_evidence"
+            " (entity_id, mention, article_id)",
+            "CREATE INDEX ix_framing_evidence_score ON framing_evidence"
+            " (entity_id, mention, score)",
+            """CREATE TABLE trend_counts (
+                kind TEXT NOT NULL,
+                key TEXT NOT NULL,
+                role TEXT NOT NULL DEFAULT '',
+                outlet TEXT NOT NULL,
+                day TEXT,
+                articles INTEGER NOT NULL,
+                spans INTEGER NOT NULL DEFAULT 0,
+                words INTEGER NOT NULL DEFAULT 0
+            )""",
+            "CREATE INDEX ix_trend_counts_key ON trend_counts (kind, key, outlet, day)",
+            "CREATE INDEX ix_trend_counts_outlet ON trend_counts (outlet, kind, key)",
+            """CREATE TABLE outlet_profiles (
+                outlet TEXT PRIMARY KEY,
+                data TEXT NOT NULL
+            )""",
+            """CREATE TABLE trend_state (
+                id INTEGER PRIMARY KEY,
+                articles INTEGER NOT NULL,
+                last_update TEXT,
+                built_at TEXT NOT NULL
+            )""",
+        ],
+    ),
 ]

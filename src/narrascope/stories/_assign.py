@@ -87,8 +87,12 @@ def assign_stories(
     make_clusterer: Callable[[MemoryCandidateIndex], StoryClusterer] | None = None,
     encoder: Encoder | bool | None = None,
     window: int = WINDOW,
+    touched: set[int] | None = None,
 ) -> int:
     """Cluster every stored article that has no story yet; returns how many were assigned.
+
+    ``touched`` (if given) receives the ids of the stories whose membership changed (new
+    members, or merged into), the ones whose claims and timeline are stale.
 
     ``db`` is a :class:`~narrascope.store.Database`. Copies and near-duplicates
     join their original's story. ``make_clusterer`` builds the clusterer over the
@@ -153,7 +157,9 @@ def assign_stories(
                     except KeyError:
                         clusterer.restore(orig, _EMPTY, row[0], indexed=False)
         update = clusterer.add(arts, original_of)
-        seq = _persist(engine, clusterer, update, original_of, seq)
+        seq, changed = _persist(engine, clusterer, update, original_of, seq)
+        if touched is not None:
+            touched |= changed
         assigned += len(update.assigned)
     return assigned
 
@@ -178,8 +184,9 @@ def _persist(
     update: object,
     original_of: dict[str, str],
     seq: int,
-) -> int:
-    """Write one :class:`ClusterUpdate` in one transaction; returns the last ``seq``."""
+) -> tuple[int, set[int]]:
+    """Write one :class:`ClusterUpdate` in one transaction; returns the last ``seq`` and the
+    stories it changed."""
     now = _now()
     with engine.begin() as conn:  # type: ignore[attr-defined]
 
@@ -243,7 +250,7 @@ def _persist(
                 )
         for sid in touched:
             _refresh(conn, sid, now)
-    return seq
+    return seq, touched
 
 
 def _refresh(conn: object, sid: int, now: str) -> None:

@@ -58,10 +58,14 @@ __all__ = [
     "Figure",
     "extract_claims",
     "find_figures",
+    "flag_sides",
     "group_claims",
 ]
 
 KINDS = ("attributed", "decision", "figure", "date")
+#: words a sentence needs to be a claim
+MIN_WORDS = 4
+_WORDS = re.compile(r"[^\W_]+")
 
 # ---------------------------------------------------------------------- figures
 
@@ -323,6 +327,8 @@ def extract_claims(doc: Document, mentions: Sequence[DateMention] | None = None)
         if not kinds:
             continue
         text = doc.text[sent.start : sent.end]
+        if len(_WORDS.findall(text)) < MIN_WORDS:
+            continue  # a list number ("1.") or a bare dateline states nothing to check
         lead = len(text) - len(text.lstrip())
         trail = len(text.rstrip())
         claims.append(
@@ -538,6 +544,37 @@ def _text_similarity(
     return sims
 
 
+def flag_sides(
+    claim_outlets: Sequence[Sequence[str]],
+    story_outlets: Sequence[str],
+    outlet_groups: Mapping[str, str] | None = None,
+    omission_share: float = 0.5,
+) -> tuple[list[bool], dict[str, list[int]]]:
+    """``(one_sided per claim, {outlet: indices of the claims it omits})``.
+
+    Separate from the grouping so that stored claims are flagged again with the outlet
+    groups of the day (the learnt groups change as the corpus grows; the claims do not).
+    An outlet absent from ``outlet_groups`` is a group of its own.
+    """
+    mapping = dict(outlet_groups or {})
+
+    def side(outlet: str) -> str:
+        return mapping.get(outlet, f"\0{outlet}")
+
+    story_sides = {side(o) for o in story_outlets}
+    flags: list[bool] = []
+    omissions: dict[str, list[int]] = {}
+    for index, outlets in enumerate(claim_outlets):
+        sides = {side(o) for o in outlets}
+        flags.append(len(story_sides) >= 2 and len(sides) == 1)
+        carried = len(set(outlets))
+        if carried >= 2 and carried > omission_share * len(story_outlets):
+            for outlet in story_outlets:
+                if outlet not in outlets:
+                    omissions.setdefault(outlet, []).append(index)
+    return flags, omissions
+
+
 def group_claims(
     docs: Sequence[Document],
     *,
@@ -569,22 +606,11 @@ def group_claims(
     score = _scores(items, sims)
     groups = [ClaimGroup([items[i] for i in g]) for g in _complete_groups(score, threshold)]
     story_outlets = sorted({d.outlet.strip() for d in docs if d.outlet.strip()})
-    mapping = dict(outlet_groups or {})
-
-    def side(outlet: str) -> str:
-        return mapping.get(outlet, f"\0{outlet}")
-
-    story_sides = {side(o) for o in story_outlets}
-    omissions: dict[str, list[int]] = {}
-    for index, group in enumerate(groups):
-        outlets = group.outlets
-        sides = {side(o) for o in outlets}
-        group.one_sided = len(story_sides) >= 2 and len(sides) == 1
-        carried = len(outlets)
-        if carried >= 2 and carried > omission_share * len(story_outlets):
-            for outlet in story_outlets:
-                if outlet not in outlets:
-                    omissions.setdefault(outlet, []).append(index)
+    one_sided, omissions = flag_sides(
+        [g.outlets for g in groups], story_outlets, outlet_groups, omission_share
+    )
+    for group, flag in zip(groups, one_sided, strict=True):
+        group.one_sided = flag
     groups_sorted = sorted(range(len(groups)), key=lambda i: (-len(groups[i].outlets), i))
     renumber = {old: new for new, old in enumerate(groups_sorted)}
     return ClaimReport(

@@ -142,14 +142,28 @@ class MemoryCandidateIndex:
                 del plist[: len(plist) - self.max_postings]
 
     def candidates(self, keys: Sequence[int], limit: int) -> list[str]:
-        """Ranked by shared keys, then most recent first."""
+        """Ranked by shared keys, then most recent first; fewer than ``limit`` are topped
+        up with the most recently indexed articles.
+
+        Why the top-up: keys are a recall device for large corpora (a report of the same
+        event in other words may share no rare name and miss every SimHash band), and the
+        comparison budget is ``limit`` anyway; the most recent articles are the ones a
+        time window lets match. In a corpus smaller than ``limit`` every article is
+        compared, so whether two reports share a key never decides a story there.
+        """
         hits: Counter[int] = Counter()
         for k in keys:
             plist = self._postings.get(k)
             if plist:
                 hits.update(plist[-self.max_postings :])
-        best = sorted(hits.items(), key=lambda kv: (-kv[1], -kv[0]))[:limit]
-        return [self._ids[n] for n, _ in best]
+        best = [n for n, _ in sorted(hits.items(), key=lambda kv: (-kv[1], -kv[0]))[:limit]]
+        n = len(self._ids) - 1
+        seen = set(best)
+        while len(best) < limit and n >= 0:
+            if n not in seen:
+                best.append(n)
+            n -= 1
+        return [self._ids[n] for n in best]
 
     def signature(self, article_id: str) -> Signature | None:
         """The kept signature, or None for an article never indexed."""

@@ -33,6 +33,7 @@ from narrascope.quotes import enclose, shorten
 __all__ = [
     "FULL_ARTICLES",
     "MAX_REJECTS",
+    "MAX_STORIES",
     "corpus_overview",
     "environment",
     "link",
@@ -45,6 +46,11 @@ __all__ = [
 FULL_ARTICLES = 200
 #: rejected inputs listed by default (the most recent; the rest are counted)
 MAX_REJECTS = 200
+#: stories listed with a side-by-side page by default (those told by the most outlets)
+MAX_STORIES = 50
+#: entities, claims and timeline events shown on a story page (the JSON has all)
+STORY_ENTITIES = 20
+STORY_CLAIMS = 30
 
 _SCRIPT = re.compile(r"<script>(.*?)</script>", re.DOTALL)
 
@@ -208,13 +214,40 @@ def render_report(
     rejects: list[tuple[str, str]] | None = None,
     rejects_total: int | None = None,
     full_articles: int = FULL_ARTICLES,
+    stories: list[dict[str, Any]] | None = None,
+    stories_total: int | None = None,
+    trends: dict[str, Any] | None = None,
 ) -> str:
     """Render the whole report as one HTML string.
 
     ``rejects`` are the rejected inputs to list (the caller picks the most recent)
     and ``rejects_total`` how many there are in all; the first ``full_articles``
     articles get their own section and every article a row in the list.
+    ``stories`` are ``story ID --json`` dicts with the ``stories --json`` summary keys
+    (the caller picks which, e.g. :func:`narrascope.cli._stories.report_stories`), and
+    ``stories_total`` how many stories there are in all: each gets a row in the story
+    list and a side-by-side page.
+    ``trends`` (:func:`narrascope.web._charts.report_trends`) adds the trends,
+    outlets and entities sections.
     """
+    from narrascope.techniques import display_name
+
+    story_pages = []
+    for story in stories or []:
+        page = dict(story)
+        page["shared_entities"] = [e for e in story["entities"] if len(e["by_outlet"]) >= 2]
+        page["outlets"] = {
+            name: {
+                **entry,
+                "top_techniques": [
+                    {**t, "name": display_name(t["technique"])}
+                    for t in entry.get("top_techniques", [])
+                ],
+            }
+            for name, entry in story["outlets"].items()
+        }
+        page["outlet_names"] = sorted(o for o in story["outlets"] if o)
+        story_pages.append(page)
     env = environment()
     template = env.get_template("report.html")
     ordered = sorted(
@@ -237,4 +270,9 @@ def render_report(
         generated=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         version=__version__,
         has_partial=lambda name: name in env.list_templates(),
+        stories=story_pages,
+        stories_total=max(stories_total or 0, len(story_pages)),
+        story_entities=STORY_ENTITIES,
+        story_claims=STORY_CLAIMS,
+        trends=trends,
     )
