@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -264,15 +265,12 @@ def test_dashboard_errors_are_pages_with_the_reason(served: tuple[TestClient, Pa
 
 
 def test_trend_endpoints_answer_501_without_the_trends_module(
-    served: tuple[TestClient, Path, dict],
+    served: tuple[TestClient, Path, dict], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     client, _, _ = served
-    try:
-        import narrascope.trends  # noqa: F401
-    except ImportError:
-        for url in ("/api/outlets", "/api/outlets/Alpha", "/api/entities/x", "/api/trends"):
-            response = client.get(url)
-            assert response.status_code == 501 and "trends" in response.json()["error"]
-        assert client.get("/outlets").status_code == 501
-    else:
-        pytest.skip("narrascope.trends is installed: tests/test_api_trends.py covers these")
+    monkeypatch.setitem(sys.modules, "narrascope.trends", None)  # as if not installed
+    for url in ("/api/outlets", "/api/outlets/Alpha", "/api/entities/x", "/api/trends"):
+        response = client.get(url)
+        assert response.status_code == 501 and "trends" in response.json()["error"]
+    assert client.get("/outlets").status_code == 501
+    assert client.get("/").status_code == 200  # the overview leaves emerging narratives out
