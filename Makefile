@@ -20,6 +20,7 @@ demo: $(STAMP)
 	$(BIN)/narrascope analyze src/narrascope/demo/corpus --db $(DEMO_DB)
 	$(BIN)/narrascope report --db $(DEMO_DB) --out out/report.html --title "narrascope demo corpus"
 	@echo "Open out/report.html in a browser; the results are in $(DEMO_DB)."
+	@echo "Dashboard and JSON API: $(BIN)/narrascope serve --db $(DEMO_DB), then open http://127.0.0.1:8000/ (set NARRASCOPE_TOKEN to allow submitting articles)."
 
 test: $(STAMP)
 	$(BIN)/ruff check src tests training bench

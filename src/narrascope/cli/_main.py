@@ -876,3 +876,13 @@ def _register_trends_commands() -> None:
 
 
 _register_trends_commands()
+
+
+def _register_serve_command() -> None:
+    """``serve`` lives in cli/_serve.py (issue 18); FastAPI is imported only when it runs."""
+    from narrascope.cli._serve import serve
+
+    app.command("serve")(serve)
+
+
+_register_serve_command()
