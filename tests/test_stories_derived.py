@@ -10,10 +10,13 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy import text
 
 from narrascope.document import Document
 from narrascope.store import Database
+from narrascope.stories import flag_sides
 from narrascope.stories._derived import derive_stories, story_claims_timeline
 
 TEXTS = {
@@ -183,3 +186,27 @@ def test_csv_export_of_stories_outlets_and_claims(tmp_path: Path) -> None:
     (rents,) = [c for c in claims if "15 percent" in c["text"]]
     assert rents["one_sided"] == "1" and rents["omitted_by"] == "" and rents["sources"]
     db.close()
+
+
+OUTLETS = ["A", "B", "C", "D", "E"]
+
+
+@given(
+    claims=st.lists(st.sets(st.sampled_from(OUTLETS), min_size=1), max_size=8),
+    groups=st.dictionaries(st.sampled_from(OUTLETS), st.sampled_from(["g1", "g2"])),
+)
+def test_flag_sides_properties(claims: list[set[str]], groups: dict[str, str]) -> None:
+    """One-sided: every outlet of the claim on one side, in a story of two sides or more;
+    an omission: an outlet without the claim, which more than half carry (two at least)."""
+    story = sorted(set().union(*claims)) if claims else []
+    flags, omitted = flag_sides([sorted(c) for c in claims], story, groups)
+    side = {o: groups.get(o, o) for o in story}
+    for claim, flag in zip(claims, flags, strict=True):
+        assert flag == (len(set(side.values())) >= 2 and len({side[o] for o in claim}) == 1)
+    for outlet in story:
+        expect = [
+            i
+            for i, claim in enumerate(claims)
+            if outlet not in claim and len(claim) >= 2 and len(claim) > len(story) / 2
+        ]
+        assert omitted.get(outlet, []) == expect

@@ -13,6 +13,7 @@ from narrascope.stories._claims import (
     Figure,
     extract_claims,
     find_figures,
+    flag_sides,
     group_claims,
 )
 from narrascope.stories._cluster import (
@@ -56,6 +57,7 @@ __all__ = [
     "extract_claims",
     "extract_events",
     "find_figures",
+    "flag_sides",
     "group_claims",
     "load_encoder",
 ]
