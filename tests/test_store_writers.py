@@ -170,7 +170,8 @@ def test_readers_say_when_a_database_needs_migrating(
     db_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     Database(db_path).close()
-    later = Migration(len(MIGRATIONS) + 1, "a later column", ["ALTER TABLE runs ADD x TEXT"])
+    newest = max(m.version for m in MIGRATIONS)
+    later = Migration(newest + 1, "a later column", ["ALTER TABLE runs ADD x TEXT"])
     monkeypatch.setattr("narrascope.store._database.MIGRATIONS", [*MIGRATIONS, later])
     with pytest.raises(StoreError, match=r"needs migrating.*narrascope migrate --db"):
         Database(db_path, read_only=True)
