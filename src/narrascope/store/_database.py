@@ -194,6 +194,12 @@ class Database:
             raise StoreError(f"{self.display}: opened read-only, cannot migrate it")
         try:
             with self._writer.begin() as conn:
+                if self.dialect == "postgresql":
+                    # two processes opening a new database at once (two `analyze` runs, Ray
+                    # drivers) would both create the tables and one fail on PostgreSQL's
+                    # catalogue: the second waits here, then finds the migrations done
+                    # (SQLite's BEGIN IMMEDIATE serialises them already)
+                    conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_MIGRATE_LOCK})
                 conn.execute(
                     text(
                         "CREATE TABLE IF NOT EXISTS schema_migrations "
@@ -1126,6 +1132,8 @@ def quote(identifier: str) -> str:
 _REJECT_BATCH = 1000
 #: the key of the PostgreSQL advisory lock that serialises writers (any fixed bigint)
 _PG_WRITER_LOCK = 0x6E617272  # "narr"
+#: the key of the advisory lock that serialises migrations (held for one transaction)
+_PG_MIGRATE_LOCK = 0x6D696772  # "migr"
 
 
 def _chunks(items: Sequence[Any], size: int) -> Iterator[list[Any]]:
