@@ -220,14 +220,14 @@ class Triage:
             if owner and doc.source and not _same_origin(doc, owner):
                 # the same article under another name (syndication, a re-saved file): kept
                 # as a linked copy, so exports name every file and the report every outlet
-                self.db.save_duplicate(as_copy(doc, doc.id))
+                self.db.save_duplicate(as_copy(_settled(doc), doc.id))
                 summary.exact_duplicates += 1
                 continue
             if doc.id in first_source:
                 if doc.source and doc.source != first_source[doc.id]:
                     # the same record twice in one JSONL/CSV file: a copy of its own too,
                     # or its line would be missing from exports
-                    self.db.save_duplicate(as_copy(doc, doc.id))
+                    self.db.save_duplicate(as_copy(_settled(doc), doc.id))
                 summary.exact_duplicates += 1
                 continue
             first_source[doc.id] = doc.source
@@ -239,6 +239,7 @@ class Triage:
                 else:
                     stale.append((doc.id, todo))
                 continue
+            _settled(doc)  # stored from here on, as a near-duplicate or analysed
             signature = signatures[doc.id]
             original = self._original(keys[doc.id], signature, by_key, candidates)
             if original is not None and self._source(original, candidates) == doc.source:
@@ -290,6 +291,16 @@ class Triage:
         if article_id in candidates:
             return candidates[article_id][1]
         return self._flight_source.get(article_id, "")
+
+
+def _settled(doc: Document) -> Document:
+    """``doc`` with its language detected if ingestion deferred it
+    (``IngestOptions.defer_language``): only articles that are stored need one."""
+    if not doc.language:
+        from narrascope.ingest import detect_language
+
+        doc.language = detect_language(doc.text)
+    return doc
 
 
 def _same_origin(doc: Document, source: str) -> bool:

@@ -15,6 +15,7 @@ that "analyse a corpus" means exactly one thing everywhere:
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import time
 from collections import Counter
@@ -212,7 +213,9 @@ class Narrascope:
         total: int | None = None
         if documents is None:
             total = estimate_total(inputs)
-            documents = iter_inputs(inputs, options or IngestOptions(), stdin=stdin)
+            # languages are detected in triage, for the articles it stores only
+            deferred = dataclasses.replace(options or IngestOptions(), defer_language=True)
+            documents = iter_inputs(inputs, deferred, stdin=stdin)
         elif isinstance(documents, Sequence):
             total = len(documents)
         # 1. ingest and triage stream, a chunk at a time, into 2. analysis and 3. storage:
