@@ -4,7 +4,6 @@ one in-memory index over every article, whatever the chunking and however many r
 from __future__ import annotations
 
 import random
-import sqlite3
 from pathlib import Path
 from typing import ClassVar
 
@@ -18,6 +17,7 @@ from narrascope.ingest import NearDuplicateIndex, iter_inputs
 from narrascope.pipeline import BaseStage, registry
 from narrascope.store import Database
 from narrascope.store._bands import backfill_bands
+from test_store_postgres import pg_url  # noqa: F401 - the throwaway server fixture
 
 WORDS = [
     "council",
@@ -140,13 +140,15 @@ def _expected_links(folder: Path) -> dict[str, str | None]:
     return links
 
 
-def _stored_links(db: Path) -> dict[str, str | None]:
-    with sqlite3.connect(db) as conn:
-        rows = conn.execute("SELECT id, duplicate_of, meta FROM articles").fetchall()
+def _stored_links(db: Path | str) -> dict[str, str | None]:
+    database = Database(db)
+    with database.engine.connect() as conn:
+        rows = conn.exec_driver_sql("SELECT id, duplicate_of, meta FROM articles").all()
+    database.close()
     return {i: d for i, d, meta in rows if '"copy_of"' not in meta}
 
 
-def _analyze(db: Path, folder: Path) -> AnalyzeSummary:
+def _analyze(db: Path | str, folder: Path) -> AnalyzeSummary:
     app = Narrascope(db, CONFIG)
     app.stories = False
     try:
@@ -177,6 +179,25 @@ def test_streamed_triage_links_what_one_in_memory_index_links(
     third = _analyze(db, folder)
     assert (third.analysed, third.near_duplicates) == (0, 0)
     assert _stored_links(db) == expected
+
+
+def test_postgres_band_index_links_the_same(tmp_path: Path, pg_url: str) -> None:  # noqa: F811
+    """The band keys are signed 64-bit integers: PostgreSQL's BIGINT must find them too."""
+    database = Database(pg_url)
+    with database.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.exec_driver_sql("DROP DATABASE IF EXISTS triage")
+        conn.exec_driver_sql("CREATE DATABASE triage")
+    database.close()
+    url = pg_url.rsplit("/", 1)[0] + "/triage"
+    folder = tmp_path / "corpus"
+    texts = _corpus(5, 40)
+    _write(folder, texts[:20])
+    _analyze(url, folder)
+    _write(folder, texts[20:], first=20)
+    _analyze(url, folder)
+    expected = _expected_links(folder)
+    assert sum(o is not None for o in expected.values()) >= 5
+    assert _stored_links(url) == expected
 
 
 def test_exact_copies_and_stale_stages_stream_too(
