@@ -94,6 +94,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         corpus = _corpus(args.data, args.langs.split(","), args.limit, Path(tmp) / "corpus")
         results = [_run(corpus, Path(tmp) / "local.db", stages, "local", None)]
+        os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
         t0 = time.perf_counter()
         ray.init(
             address="local",

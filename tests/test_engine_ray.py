@@ -34,6 +34,7 @@ def local_ray(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     # what the workers inherit: the test stages' module, and where the kill is marked
     os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (str(TESTS), path) if p)
     os.environ["NARRASCOPE_TEST_KILL_MARK"] = str(mark)
+    os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")  # nothing leaves 127.0.0.1
     ray.init(
         address="local",
         num_cpus=2,

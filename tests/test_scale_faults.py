@@ -117,6 +117,7 @@ def _env(delay: float) -> dict[str, str]:
         "PYTHONPATH": path,
         "PYTHONUNBUFFERED": "1",
         "NARRASCOPE_TEST_DELAY": str(delay),
+        "RAY_USAGE_STATS_ENABLED": "0",  # nothing leaves 127.0.0.1
     }
 
 

@@ -7,7 +7,7 @@ through :class:`Triage` in chunks of :data:`CHUNK`; each chunk asks the store
 about its own ids, sources and LSH band keys (``IN`` queries), and what the run
 itself must remember for its whole length (which ids it has met, from which
 source, and which stored articles need stale stages re-run) lives in a
-throw-away SQLite file (:class:`RunSpool`), not in Python dicts. In memory stay
+throw-away SQLite database on disk (:class:`RunSpool`), not in Python dicts. In memory stay
 only the current chunk and the articles in flight between triage and storage
 (their signatures, in a small :class:`~narrascope.ingest.NearDuplicateIndex`, so
 a copy of an article not stored yet is still found).
@@ -20,9 +20,7 @@ older stage version are queued for the stale stages, the rest are analysed.
 
 from __future__ import annotations
 
-import os
 import sqlite3
-import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -41,7 +39,8 @@ CHUNK = 256
 
 
 class RunSpool:
-    """What one run remembers about its own inputs, on disk (a temporary SQLite file).
+    """What one run remembers about its own inputs, on disk (SQLite's private temporary
+    database: a file in the temporary folder that SQLite deletes itself).
 
     ``seen``: every article id the run met, with the source that brought it first
     (a second file with the same content is an exact copy). ``stale``: stored
@@ -51,10 +50,9 @@ class RunSpool:
     """
 
     def __init__(self) -> None:
-        handle, name = tempfile.mkstemp(prefix="narrascope-run-", suffix=".sqlite")
-        os.close(handle)
-        self.path = Path(name)
-        self._conn = sqlite3.connect(name, isolation_level=None)
+        # "": SQLite's private temporary on-disk database, deleted when closed (or when
+        # the process dies), with the usual page cache as its only memory
+        self._conn = sqlite3.connect("", isolation_level=None)
         self._conn.execute("PRAGMA journal_mode=OFF")
         self._conn.execute("PRAGMA synchronous=OFF")
         self._conn.execute("CREATE TABLE seen (id TEXT PRIMARY KEY, source TEXT NOT NULL)")
@@ -113,8 +111,6 @@ class RunSpool:
 
     def close(self) -> None:
         self._conn.close()
-        for suffix in ("", "-journal", "-wal", "-shm"):
-            Path(f"{self.path}{suffix}").unlink(missing_ok=True)
 
 
 class Triage:

@@ -264,7 +264,8 @@ class Narrascope:
                     progress("analyse", len(docs), None)
         if progress:
             progress("ingest", 0, triage.read)
-            progress("analyse", 0, triage.fresh_count + triage.spool.stale_count)
+            if triage.fresh_count + triage.spool.stale_count:  # the time left, from here on
+                progress("analyse", 0, triage.fresh_count + triage.spool.stale_count)
         for todo in triage.spool.stale_groups():
             sub = pipeline.subset(todo)
             loaded = (

@@ -44,6 +44,11 @@ class _StageWorker:
 
     def __init__(self, config: Config) -> None:
         infos = config.stage_infos()
+        for info in infos:
+            if info.name == "nlp" and "n_process" not in info.params:
+                # one actor is one CPU: Ray runs the actors in parallel, and NER worker
+                # processes of its own (started per batch) would only compete with them
+                info.params["n_process"] = 1
         # no vector cache: only the driver touches the database (it is an optimisation,
         # the vectors are the same either way)
         self.pipeline = Pipeline.from_config(infos)
@@ -81,6 +86,9 @@ class RayEngine:
         self.config = config
         self.started = False
         if not ray.is_initialized():
+            # Ray reports usage statistics over the network unless told not to; narrascope
+            # never sends anything anywhere on its own
+            os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
             if address is None:
                 # a private instance on this machine: loopback only, no dashboard, as many
                 # CPUs as workers (Ray would otherwise claim every core of the host)
