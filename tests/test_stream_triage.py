@@ -240,3 +240,31 @@ def test_estimate_total_counts_files_and_jsonl_lines(tmp_path: Path) -> None:
     assert triage_module.estimate_total([str(tmp_path / "c")]) == 4
     assert triage_module.estimate_total(["https://example.org/a"]) is None
     assert triage_module.estimate_total(["-"]) is None
+
+
+def test_cli_engine_options_are_checked_before_anything_is_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import importlib.util
+
+    from typer.testing import CliRunner
+
+    from narrascope.cli._main import app as cli
+
+    db = tmp_path / "z.db"
+    runner = CliRunner()
+    cases = [
+        (["--engine", "spark"], "expected local or ray"),
+        (["--workers", "2"], "--address and --workers are for --engine ray"),
+        (["--engine", "ray", "--workers", "0"], "expected at least 1"),
+    ]
+    for extra, message in cases:
+        result = runner.invoke(cli, ["analyze", str(tmp_path), "--db", str(db), *extra])
+        assert result.exit_code == 1 and message in result.output
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name == "ray" else real(name, *a)
+    )
+    result = runner.invoke(cli, ["analyze", str(tmp_path), "--db", str(db), "--engine", "ray"])
+    assert result.exit_code == 1 and "pip install ray" in result.output
+    assert not db.exists()

@@ -251,6 +251,11 @@ def analyze(
         _fail("--address and --workers are for --engine ray")
     if workers is not None and workers < 1:
         _fail(f"--workers {workers}: expected at least 1")
+    if engine == "ray":
+        import importlib.util
+
+        if importlib.util.find_spec("ray") is None:
+            _fail("--engine ray needs Ray: pip install ray (see docs/scaling.md)")
     _stop_workers_on_signals()
     try:
         narrascope = _open_app(db, config, stages, disable)
