@@ -15,6 +15,8 @@ that "analyse a corpus" means exactly one thing everywhere:
 
 from __future__ import annotations
 
+import dataclasses
+import itertools
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -25,11 +27,11 @@ from typing import Any, TextIO
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError, StatementError
 
 from narrascope.config import Config
-from narrascope.document import Document, as_copy
-from narrascope.errors import StoreError
+from narrascope.document import Document
+from narrascope.errors import ConfigError, StoreError
 from narrascope.pipeline import Pipeline, minibatch
 from narrascope.store import Database, to_url
-from narrascope.store._clean import clean_document, storable
+from narrascope.store._clean import storable
 
 __all__ = ["AnalyzeSummary", "Narrascope", "ProgressHook"]
 
@@ -104,6 +106,12 @@ class Narrascope:
         self.story_encoder: Any = None
         #: outlet -> learnt group for one-sided claims (None: ``outlets.learnt_group``)
         self.outlet_groups: dict[str, str] | None = None
+        #: where the stages run: "local" (this process) or "ray" (narrascope.pipeline._ray)
+        self.engine = "local"
+        #: the Ray cluster to join (None: start a local instance) and how many actors
+        self.ray_address: str | None = None
+        self.ray_workers: int | None = None
+        self._ray: Any = None
 
     @property
     def pipeline(self) -> Pipeline:
@@ -196,115 +204,32 @@ class Narrascope:
         command: str = "analyze",
         documents: Iterable[Document | Any] | None = None,
     ) -> AnalyzeSummary:
-        from narrascope.ingest import IngestOptions, NearDuplicateIndex, Rejected, iter_inputs
+        from narrascope._triage import Triage, estimate_total
+        from narrascope.ingest import IngestOptions, iter_inputs
 
         summary = AnalyzeSummary()
         started = time.perf_counter()
         run_id = self.db.start_run(command)
         pipeline = self.pipeline
         versions = pipeline.versions
-
-        # 1. ingest (fast; materialised so that analysis has a known total)
-        stored = self.db.stage_versions()
-        duplicates = self.db.duplicate_ids()
-        source_of = self.db.sources()
-        stored_sources = set(source_of.values())
-        near = NearDuplicateIndex()
-        for article_id, signature in self.db.minhashes():
-            near.add(article_id, signature)
-        fresh: list[Document] = []
-        stale: list[tuple[Document, tuple[str, ...]]] = []
-        signatures: dict[str, bytes] = {}
-        first_source: dict[str, str] = {}  # content id -> the source that brought it first
+        total: int | None = None
         if documents is None:
-            documents = iter_inputs(inputs, options or IngestOptions(), stdin=stdin)
-        for item in documents:
-            if progress:
-                progress("ingest", 1, None)
-            if isinstance(item, Rejected):
-                source, reason = storable(item.source), storable(item.reason)
-                summary.rejected.append((source, reason))
-                self.db.add_reject(run_id, source, reason)
-                continue
-            summary.ingested += 1
-            doc = item
-            if not doc.outlet:
-                summary.unknown_outlet += 1
-            # before any stage runs, so every offset and quote is computed on the stored text
-            replaced = clean_document(doc)
-            if replaced:
-                doc.notes.append(
-                    f"{replaced} NUL or unpaired-surrogate character(s) in the text were "
-                    "replaced by U+FFFD (no database can store them)"
-                )
-            owner = source_of.get(doc.id) or first_source.get(doc.id)
-            if owner and doc.source and not _same_origin(doc, owner):
-                # the same article under another name (syndication, a re-saved file): kept
-                # as a linked copy, so exports name every file and the report every outlet
-                self.db.save_duplicate(as_copy(doc, doc.id))
-                summary.exact_duplicates += 1
-                continue
-            if doc.id in first_source:
-                if doc.source and doc.source != first_source[doc.id]:
-                    # the same record twice in one JSONL/CSV file: a copy of its own too,
-                    # or its line would be missing from exports
-                    self.db.save_duplicate(as_copy(doc, doc.id))
-                summary.exact_duplicates += 1
-                continue
-            first_source[doc.id] = doc.source
-            if doc.id in stored:
-                todo = tuple(n for n, v in versions.items() if stored[doc.id].get(n) != v)
-                if not todo or doc.id in duplicates:
-                    summary.unchanged += 1
-                else:
-                    stale.append((doc, todo))
-                continue
-            signature = near.signature(doc.text)
-            original = near.query(signature)
-            if original is not None and source_of.get(original) == doc.source:
-                original = None  # the earlier version of this very file: an edit, not a copy
-            if original is not None:
-                doc.duplicate_of = original
-                self.db.save_duplicate(doc)
-                summary.near_duplicates += 1
-                continue
-            near.add(doc.id, signature)
-            signatures[doc.id] = signature
-            if doc.source and doc.source in stored_sources:
-                summary.changed += 1
-            else:
-                summary.new += 1
-            fresh.append(doc)
-        summary.seconds_ingest = time.perf_counter() - started
-        if progress:
-            progress("ingest", 0, summary.ingested + len(summary.rejected))
-
-        # 2. analyse + store, batch by batch
-        t0 = time.perf_counter()
-        total = len(fresh) + len(stale)
-        assigns = {name: stage.assigns for name, stage in pipeline.stages}
-        batch = self.config.batch_size
-        # one stream through the pipeline (so NER worker processes start once and stay
-        # busy), stored batch by batch as documents come out of it
-        # (not even started without documents: a stage may load its model as it starts)
-        stream = pipeline.pipe(fresh, batch_size=batch) if fresh else iter(())
-        for docs in _closing_batches(stream, batch):
-            summary.analysed += self._save(docs, assigns, signatures, run_id, summary)
-            if progress:
-                progress("analyse", len(docs), total)
-        by_todo: dict[tuple[str, ...], list[Document]] = {}
-        for doc, todo in stale:
-            by_todo.setdefault(todo, []).append(doc)
-        for todo, docs_in in by_todo.items():
-            sub = pipeline.subset(todo)
-            loaded = self.db.load_documents([d.id for d in docs_in])
-            for docs in _closing_batches(sub.pipe(loaded, batch_size=batch), batch):
-                done = self._save(docs, {n: assigns[n] for n in sub.names}, None, run_id, summary)
-                summary.analysed += done
-                summary.rerun.update({n: done for n in todo if done})
-                if progress:
-                    progress("analyse", len(docs), total)
-        summary.seconds_analyse = time.perf_counter() - t0
+            total = estimate_total(inputs)
+            # languages are detected in triage, for the articles it stores only
+            deferred = dataclasses.replace(options or IngestOptions(), defer_language=True)
+            documents = iter_inputs(inputs, deferred, stdin=stdin)
+        elif isinstance(documents, Sequence):
+            total = len(documents)
+        # 1. ingest and triage stream, a chunk at a time, into 2. analysis and 3. storage:
+        # memory holds the documents in flight, never the corpus (issue 19)
+        triage = Triage(self.db, versions, summary, run_id, progress, total)
+        try:
+            self._stream(triage, documents, summary, run_id, progress)
+        finally:
+            triage.close()
+            if self._ray is not None:
+                self._ray.close()
+                self._ray = None
         if self.stories and summary.ingested:
             from narrascope.stories._assign import assign_stories
             from narrascope.stories._derived import derive_stories
@@ -339,6 +264,65 @@ class Narrascope:
         if summary.ingested == 0 and self._created is not None:
             self._remove_created()
         return summary
+
+    def _stream(
+        self,
+        triage: Any,
+        documents: Iterable[Document | Any],
+        summary: AnalyzeSummary,
+        run_id: int,
+        progress: ProgressHook | None,
+    ) -> None:
+        """Analyse and store what triage lets through, then re-run the stale stages."""
+        pipeline = self.pipeline
+        t0 = time.perf_counter()
+        assigns = {name: stage.assigns for name, stage in pipeline.stages}
+        batch = self.config.batch_size
+        fresh = triage.fresh(documents)
+        # the pipeline is not even started without a document to analyse: a stage may
+        # load its model as it starts (a re-run of an unchanged corpus loads none)
+        first = next(fresh, None)
+        if first is not None:
+            stream = self._engine_pipe(pipeline, itertools.chain([first], fresh), batch)
+            for docs in _closing_batches(stream, batch):
+                summary.analysed += self._save(docs, assigns, triage.signatures, run_id, summary)
+                triage.stored(docs)
+                if progress:
+                    progress("analyse", len(docs), None)
+        if progress:
+            progress("ingest", 0, triage.read)
+            if triage.fresh_count + triage.spool.stale_count:  # the time left, from here on
+                progress("analyse", 0, triage.fresh_count + triage.spool.stale_count)
+        for todo in triage.spool.stale_groups():
+            sub = pipeline.subset(todo)
+            loaded = (
+                doc
+                for ids in triage.spool.stale_ids(todo, batch)
+                for doc in self.db.load_documents(ids)
+            )
+            stages = {n: assigns[n] for n in sub.names}
+            for docs in _closing_batches(self._engine_pipe(sub, loaded, batch), batch):
+                done = self._save(docs, stages, None, run_id, summary)
+                summary.analysed += done
+                summary.rerun.update({n: done for n in todo if done})
+                if progress:
+                    progress("analyse", len(docs), None)
+        summary.seconds_analyse = time.perf_counter() - t0
+
+    def _engine_pipe(
+        self, pipeline: Pipeline, docs: Iterator[Document], batch: int
+    ) -> Iterator[Document]:
+        """``docs`` through ``pipeline``: on this process's stages (the local engine) or
+        on Ray actors that build the same stages (``engine == "ray"``)."""
+        if self.engine == "ray":
+            if self._ray is None:
+                from narrascope.pipeline._ray import RayEngine
+
+                self._ray = RayEngine(self.config, self.ray_address, self.ray_workers)
+            return self._ray.pipe(pipeline, docs, batch)
+        if self.engine != "local":
+            raise ConfigError(f"unknown engine {self.engine!r} (expected local or ray)")
+        return pipeline.pipe(docs, batch_size=batch)
 
     def _remove_created(self) -> None:
         """Delete the SQLite file this object created (with its WAL/SHM side files)."""
@@ -412,13 +396,3 @@ def _db_reason(exc: SQLAlchemyError) -> str:
     orig = getattr(exc, "orig", None) or exc
     lines = str(orig).strip().splitlines() or [type(orig).__name__]
     return storable(lines[0])[:300]
-
-
-def _same_origin(doc: Document, source: str) -> bool:
-    """Whether ``source`` is where ``doc`` came from: the same file or URL, or, for a
-    JSONL/CSV record, the same file at any line (inserting a record moves the rest)."""
-    if doc.source == source:
-        return True
-    if doc.from_record:
-        return source.rsplit(":", 1)[0] == doc.source.rsplit(":", 1)[0]
-    return False

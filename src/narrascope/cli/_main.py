@@ -22,6 +22,7 @@ from rich.progress import (
     Task,
     TextColumn,
     TimeElapsedColumn,
+    TimeRemainingColumn,
 )
 from rich.table import Table
 from rich.text import Text
@@ -201,6 +202,24 @@ def analyze(
         typer.Option(help="Read symlinked files that point outside the input folders."),
     ] = False,
     json_out: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+    engine: Annotated[
+        str,
+        typer.Option(
+            help="Where the stages run: local (this process) or ray (a Ray cluster; "
+            "pip install ray)."
+        ),
+    ] = "local",
+    address: Annotated[
+        str | None,
+        typer.Option(
+            help="Ray cluster to join (e.g. ray://head:10001 or auto); without it --engine "
+            "ray starts a local Ray instance on 127.0.0.1."
+        ),
+    ] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(help="Ray workers (actors, one model copy each); default: one per CPU."),
+    ] = None,
 ) -> None:
     """Ingest and analyse articles into the database (only new or changed ones)."""
     from narrascope.ingest import IngestOptions, load_outlets
@@ -226,9 +245,23 @@ def analyze(
         )
     except ValueError as exc:
         _fail(str(exc))
+    if engine not in ("local", "ray"):
+        _fail(f"--engine {engine!r}: expected local or ray")
+    if engine == "local" and (address is not None or workers is not None):
+        _fail("--address and --workers are for --engine ray")
+    if workers is not None and workers < 1:
+        _fail(f"--workers {workers}: expected at least 1")
+    if engine == "ray":
+        import importlib.util
+
+        if importlib.util.find_spec("ray") is None:
+            _fail("--engine ray needs Ray: pip install ray (see docs/scaling.md)")
     _stop_workers_on_signals()
     try:
         narrascope = _open_app(db, config, stages, disable)
+        narrascope.engine = engine
+        narrascope.ray_address = address
+        narrascope.ray_workers = workers
         console.print(f"Pipeline: {', '.join(narrascope.config.stages)}")
         _ = narrascope.pipeline
     except NarrascopeError as exc:
@@ -240,6 +273,7 @@ def analyze(
         MofNCompleteColumn(),
         RateColumn(),
         TimeElapsedColumn(),
+        TimeRemainingColumn(),
         console=console,
         transient=False,
     ) as progress:
@@ -247,7 +281,7 @@ def analyze(
 
         def hook(phase: str, advance: int, total: int | None) -> None:
             if phase not in tasks:
-                label = "Ingesting" if phase == "ingest" else "Analysing"
+                label = "Reading" if phase == "ingest" else "Analysing"
                 tasks[phase] = progress.add_task(label, total=total)
             progress.update(tasks[phase], advance=advance, total=total)
 

@@ -243,7 +243,10 @@ class _Reader:
         else:
             outlet = ""
         language = (article.language or opts.default_language or "").strip().lower()
-        language = language.replace("_", "-").split("-")[0] if language else detect_language(text)
+        if language:
+            language = language.replace("_", "-").split("-")[0]
+        elif not opts.defer_language:
+            language = detect_language(text)
         meta: dict[str, Any] = {"format": fmt, **article.meta}
         if encoding not in ("utf-8", "ascii"):
             meta["encoding"] = encoding

@@ -47,6 +47,11 @@ class IngestOptions:
     default_language: str | None = None
     backoff: float = 0.5
     outlets: OutletDirectory | None = None
+    #: leave ``language`` empty when neither the input nor ``default_language`` names it;
+    #: ``analyze`` sets this and detects it in triage, only for articles it stores (an
+    #: unchanged article of a re-run needs no language, and detecting it was a third
+    #: of a re-run's time)
+    defer_language: bool = False
 
     def __post_init__(self) -> None:
         if self.outlet_from not in OUTLET_MODES:

@@ -40,6 +40,7 @@ from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from narrascope.document import Document
 from narrascope.errors import StoreError
+from narrascope.store._bands import IN_CHUNK, next_seq, write_bands
 from narrascope.store._clean import clean_value, storable
 from narrascope.store._migrations import MIGRATIONS
 from narrascope.store._relational import link_outlet, name_key, write_rows
@@ -193,6 +194,12 @@ class Database:
             raise StoreError(f"{self.display}: opened read-only, cannot migrate it")
         try:
             with self._writer.begin() as conn:
+                if self.dialect == "postgresql":
+                    # two processes opening a new database at once (two `analyze` runs, Ray
+                    # drivers) would both create the tables and one fail on PostgreSQL's
+                    # catalogue: the second waits here, then finds the migrations done
+                    # (SQLite's BEGIN IMMEDIATE serialises them already)
+                    conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_MIGRATE_LOCK})
                 conn.execute(
                     text(
                         "CREATE TABLE IF NOT EXISTS schema_migrations "
@@ -367,6 +374,8 @@ class Database:
             # executemany per table, not per article and stage): documents grouped by
             # the attributes their stages assign
             pending: dict[tuple[str, ...], list[Document]] = {}
+            banded: list[tuple[str, bytes, int]] = []
+            seq = next_seq(conn) if signatures else 0
             for doc in docs:
                 if doc.source and not doc.from_record:
                     stale = list(
@@ -382,7 +391,11 @@ class Database:
                     for old_id in stale:
                         if not self._promote_copy(conn, old_id, now):
                             self._delete(conn, old_id)
-                self._upsert_article(conn, doc, now, signatures.get(doc.id))
+                signature = signatures.get(doc.id)
+                self._upsert_article(conn, doc, now, signature)
+                if signature is not None and doc.duplicate_of is None:
+                    banded.append((doc.id, signature, seq))
+                    seq += 1
                 link_outlet(conn, doc.id)
                 # one JSON-ready copy of the document for all its stages' payloads
                 full: dict[str, Any] | None = None
@@ -416,6 +429,7 @@ class Database:
                 if written:
                     pending.setdefault(tuple(dict.fromkeys(written)), []).append(doc)
             _flush_rows(conn, pending)
+            write_bands(conn, banded)
 
     def save_duplicate(self, doc: Document) -> None:
         """Store a near-duplicate (linked to its original, not analysed)."""
@@ -513,7 +527,7 @@ class Database:
         return False
 
     def _delete(self, conn: Connection, article_id: str) -> None:
-        for table in ("stage_results", "entities"):
+        for table in ("stage_results", "entities", "minhash_bands"):
             conn.execute(
                 text(f"DELETE FROM {quote(table)} WHERE article_id = :i"), {"i": article_id}
             )
@@ -672,6 +686,75 @@ class Database:
                 )
             ):
                 yield article_id, bytes(blob)
+
+    # ------------------------------------------- triage, batch by batch
+    def triage_info(self, ids: Iterable[str]) -> dict[str, tuple[str, bool, dict[str, str]]]:
+        """``{id: (source, is_duplicate, {stage: version})}`` of the stored ones of ``ids``.
+
+        What triage needs to know about one batch of ingested articles, in two
+        ``IN`` queries per chunk of ids, instead of every stored article's (issue 19).
+        """
+        out: dict[str, tuple[str, bool, dict[str, str]]] = {}
+        wanted = list(dict.fromkeys(ids))
+        with self.engine.connect() as conn:
+            for chunk in _chunks(wanted, IN_CHUNK):
+                params, marks = _in_params(chunk)
+                for article_id, source, duplicate_of in conn.execute(
+                    text(f"SELECT id, source, duplicate_of FROM articles WHERE id IN ({marks})"),
+                    params,
+                ):
+                    out[article_id] = (source, duplicate_of is not None, {})
+                for article_id, stage, version in conn.execute(
+                    text(
+                        "SELECT article_id, stage, version FROM stage_results"
+                        f" WHERE article_id IN ({marks})"
+                    ),
+                    params,
+                ):
+                    if article_id in out:
+                        out[article_id][2][stage] = version
+        return out
+
+    def source_ids(self, sources: Iterable[str]) -> dict[str, list[str]]:
+        """``{source: [article ids]}`` of stored articles from any of ``sources``."""
+        out: dict[str, list[str]] = {}
+        wanted = [s for s in dict.fromkeys(sources) if s]
+        with self.engine.connect() as conn:
+            for chunk in _chunks(wanted, IN_CHUNK):
+                params, marks = _in_params(chunk)
+                for source, article_id in conn.execute(
+                    text(f"SELECT source, id FROM articles WHERE source IN ({marks})"), params
+                ):
+                    out.setdefault(source, []).append(article_id)
+        return out
+
+    def near_candidates(
+        self, keys: Iterable[int]
+    ) -> tuple[dict[int, list[tuple[int, str]]], dict[str, tuple[bytes, str]]]:
+        """Stored articles sharing an LSH band key with ``keys`` (minhash_bands).
+
+        Returns ``{key: [(seq, id)]}`` and ``{id: (signature, source)}``; only
+        articles that are no duplicate themselves, as the in-memory index held.
+        """
+        by_key: dict[int, list[tuple[int, str]]] = {}
+        found: dict[str, tuple[bytes, str]] = {}
+        wanted = list(dict.fromkeys(keys))
+        with self.engine.connect() as conn:
+            for chunk in _chunks(wanted, IN_CHUNK):
+                params, marks = _in_params(chunk)
+                rows = conn.execute(
+                    text(
+                        "SELECT b.key, b.seq, a.id, a.minhash, a.source FROM minhash_bands b"
+                        " JOIN articles a ON a.id = b.article_id"
+                        f" WHERE b.key IN ({marks}) AND a.duplicate_of IS NULL"
+                        " AND a.minhash IS NOT NULL"
+                    ),
+                    params,
+                )
+                for key, seq, article_id, blob, source in rows:
+                    by_key.setdefault(int(key), []).append((int(seq), article_id))
+                    found[article_id] = (bytes(blob), source)
+        return by_key, found
 
     def count(self) -> int:
         with self.engine.connect() as conn:
@@ -857,34 +940,35 @@ class Database:
                 ).mappings()
                 article_rows = list(rows)
             else:
-                article_rows = []
-                for article_id in ids:
-                    row = (
-                        conn.execute(
-                            text("SELECT * FROM articles WHERE id = :i"), {"i": article_id}
-                        )
-                        .mappings()
-                        .first()
-                    )
-                    if row is not None:
-                        article_rows.append(row)
+                # the given ids' rows and results only (a re-run of stale stages loads
+                # one batch at a time: never the whole corpus's results)
+                wanted = list(dict.fromkeys(ids))
+                by_id: dict[str, Any] = {}
+                for chunk in _chunks(wanted, IN_CHUNK):
+                    params, marks = _in_params(chunk)
+                    for row in conn.execute(
+                        text(f"SELECT * FROM articles WHERE id IN ({marks})"), params
+                    ).mappings():
+                        by_id[row["id"]] = row
+                article_rows = [by_id[i] for i in wanted if i in by_id]
             results: dict[str, list[tuple[str, str, str]]] = {}
             if ids is None:
-                chunks: list[list[str]] = [[]]
-                query = "SELECT article_id, stage, version, data FROM stage_results"
-            else:  # only these articles' results: a story must not read the corpus's
-                wanted = [row["id"] for row in article_rows]
-                chunks = [wanted[i : i + 500] for i in range(0, len(wanted), 500)]
-            for chunk in chunks:
-                if ids is not None:
-                    marks = ", ".join(f":i{n}" for n in range(len(chunk)))
-                    query = (
-                        "SELECT article_id, stage, version, data FROM stage_results"
-                        f" WHERE article_id IN ({marks})"
-                    )
-                params = {f"i{n}": article_id for n, article_id in enumerate(chunk)}
-                for article_id, stage, version, data in conn.execute(text(query), params):
-                    results.setdefault(article_id, []).append((stage, version, data))
+                result_rows: Iterable[Any] = conn.execute(
+                    text("SELECT article_id, stage, version, data FROM stage_results")
+                )
+            else:
+                result_rows = []
+                for chunk in _chunks(list(by_id), IN_CHUNK):
+                    params, marks = _in_params(chunk)
+                    result_rows += conn.execute(
+                        text(
+                            "SELECT article_id, stage, version, data FROM stage_results"
+                            f" WHERE article_id IN ({marks})"
+                        ),
+                        params,
+                    ).all()
+            for article_id, stage, version, data in result_rows:
+                results.setdefault(article_id, []).append((stage, version, data))
         docs: list[Document] = []
         for row in article_rows:
             data: dict[str, Any] = {
@@ -1048,11 +1132,19 @@ def quote(identifier: str) -> str:
 _REJECT_BATCH = 1000
 #: the key of the PostgreSQL advisory lock that serialises writers (any fixed bigint)
 _PG_WRITER_LOCK = 0x6E617272  # "narr"
+#: the key of the advisory lock that serialises migrations (held for one transaction)
+_PG_MIGRATE_LOCK = 0x6D696772  # "migr"
 
 
-def _chunks(items: list[int], size: int) -> Iterator[list[int]]:
+def _chunks(items: Sequence[Any], size: int) -> Iterator[list[Any]]:
     for start in range(0, len(items), size):
-        yield items[start : start + size]
+        yield list(items[start : start + size])
+
+
+def _in_params(values: Sequence[Any]) -> tuple[dict[str, Any], str]:
+    """Bound parameters and their placeholders for ``IN (...)`` over ``values``."""
+    params = {f"v{n}": value for n, value in enumerate(values)}
+    return params, ", ".join(f":v{n}" for n in range(len(values)))
 
 
 def _reason(exc: SQLAlchemyError) -> str:

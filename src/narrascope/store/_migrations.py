@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.engine import Connection
 
+from narrascope.store._bands import backfill_bands
 from narrascope.store._relational import backfill as relational_backfill
 
 __all__ = ["MIGRATIONS", "Migration"]
@@ -352,5 +353,21 @@ MIGRATIONS: list[Migration] = [
                 built_at TEXT NOT NULL
             )""",
         ],
+    ),
+    Migration(
+        7,
+        "near-duplicate index in the store: each stored signature's LSH band keys, so a"
+        " run looks up a batch's candidates by key instead of loading every signature",
+        common=[
+            """CREATE TABLE minhash_bands (
+                key BIGINT NOT NULL,
+                article_id TEXT NOT NULL REFERENCES articles (id) ON DELETE CASCADE,
+                seq BIGINT NOT NULL,
+                PRIMARY KEY (key, article_id)
+            )""",
+            "CREATE INDEX ix_minhash_bands_article ON minhash_bands (article_id)",
+            "CREATE INDEX ix_minhash_bands_seq ON minhash_bands (seq)",
+        ],
+        backfill=backfill_bands,
     ),
 ]
