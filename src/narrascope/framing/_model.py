@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import scipy.sparse as sp
@@ -23,13 +24,19 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.utils.validation import check_is_fitted
-from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
 from narrascope.framing._features import FIELDS
+
+if TYPE_CHECKING:
+    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
 
 @lru_cache(maxsize=1)
 def _vader() -> SentimentIntensityAnalyzer:
+    """VADER, imported only by artefacts that still use the dense block (its lexicon
+    takes ~0.1 s to load, and the shipped model no longer reads it)."""
+    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
     return SentimentIntensityAnalyzer()
 
 
@@ -456,22 +463,9 @@ class FramingModel(ClassifierMixin, BaseEstimator):
         return sp.hstack(blocks, format="csr"), [doc_of[x["document"]] for x in X], doc_rows
 
     # --------------------------------------------------------------------- fit
-    def fit(
-        self,
-        X: Sequence[dict[str, str]],
-        y: Sequence[tuple[str, list[str]]],
-        narratives: Sequence[Sequence[str]] | None = None,
-    ) -> FramingModel:
-        """Fit the lexical level, then the side-aware level, calibration and threshold.
-
-        ``narratives``: per row, the coarse narratives of the row's article (gold),
-        which teach the side model what an article pushes; without them the side
-        features are left out.
-        """
-        for x in X[:1]:
-            missing = set(FIELDS) - set(x)
-            if missing:
-                raise ValueError(f"feature dicts lack {sorted(missing)}")
+    def fit_vectorisers(self, X: Sequence[dict[str, str]]) -> FramingModel:
+        """Fit the TF-IDF vocabulary of every field (unsupervised; the first step of
+        :meth:`fit`, public so that experiments can share one feature matrix)."""
         self.vectorizers_: list[TfidfVectorizer | None] = []
         for name, analyzer, ngrams, max_features in _VECTORISERS:
             if self._weight(name) == 0:
@@ -489,6 +483,25 @@ class FramingModel(ClassifierMixin, BaseEstimator):
             )
             vec.fit([x[name] for x in X])
             self.vectorizers_.append(vec)
+        return self
+
+    def fit(
+        self,
+        X: Sequence[dict[str, str]],
+        y: Sequence[tuple[str, list[str]]],
+        narratives: Sequence[Sequence[str]] | None = None,
+    ) -> FramingModel:
+        """Fit the lexical level, then the side-aware level, calibration and threshold.
+
+        ``narratives``: per row, the coarse narratives of the row's article (gold),
+        which teach the side model what an article pushes; without them the side
+        features are left out.
+        """
+        for x in X[:1]:
+            missing = set(FIELDS) - set(x)
+            if missing:
+                raise ValueError(f"feature dicts lack {sorted(missing)}")
+        self.fit_vectorisers(X)
         Z, doc_of, doc_rows = self._transform_docs(X)
         mains = np.array([m for m, _ in y])
         self.main_model_ = self._main_lr().fit(Z, mains)
