@@ -297,3 +297,15 @@ def test_model_without_dense_block_never_computes_it(monkeypatch: pytest.MonkeyP
     assert model.predict_proba(X[:2]).shape == (2, 3)
     with pytest.raises(AssertionError, match="dense block"):
         FramingModel(cv=3).fit(X, y)
+
+
+def test_valence_weight_zero_drops_only_the_vader_columns(monkeypatch: pytest.MonkeyPatch) -> None:
+    from narrascope.framing import FramingModel
+    from narrascope.framing import _model as model_module
+
+    X = [_features(t, n) for t, n, _, _ in TRAIN[:3]]
+    full = FramingModel()._dense(X)
+    monkeypatch.setattr(model_module, "_valence", lambda _: pytest.fail("VADER called"))
+    no_vader = FramingModel(field_weights={"valence": 0.0})._dense(X)
+    assert full.shape == (3, no_vader.shape[1] + 16)  # 4 x 3 valences + 4 context statistics
+    assert np.allclose(full[:, 16:], no_vader)

@@ -340,7 +340,9 @@ class FramingModel(ClassifierMixin, BaseEstimator):
         in inner CV on the train part, mean accuracy 0.734 / 0.728 / 0.726).
     fine_C : inverse regularisation of the fine-role models.
     field_weights : multiplier of each field's block (``{"document": 0.5}``);
-        an absent field keeps weight 1, weight 0 drops it (for ablations).
+        an absent field keeps weight 1, weight 0 drops it (for ablations). Besides
+        the TF-IDF fields: ``dense`` (VADER valence and model2vec embeddings of the
+        context) and ``valence`` (0 drops the VADER columns of the dense block only).
     fine_threshold : a fine role other than the best one is kept when its
         probability reaches this share of the best one's (1.0: the best only, which
         gave the best exact-match ratio in inner CV in every language).
@@ -401,7 +403,9 @@ class FramingModel(ClassifierMixin, BaseEstimator):
         from narrascope.nlp import load_embedder
 
         rows = []
-        for x in X:
+        # field weight "valence" 0 drops the VADER columns alone (they cost most of the
+        # dense block's time; FRAMING_EXPERIMENTS.md)
+        for x in X if self._weight("valence") > 0 else []:
             row = []
             for part in (
                 x["left_text"],
@@ -419,7 +423,7 @@ class FramingModel(ClassifierMixin, BaseEstimator):
                 float(np.log1p(len(windows))),
             ]
             rows.append(row)
-        lex = np.asarray(rows, dtype=np.float32)
+
         columns = (
             [f"{x['left_text']} X {x['right_text']}" for x in X],
             [x["left_text"] or "." for x in X],
@@ -432,7 +436,8 @@ class FramingModel(ClassifierMixin, BaseEstimator):
         uniq = {t: i for i, t in enumerate(dict.fromkeys(t for col in columns for t in col))}
         vecs = load_embedder().encode(list(uniq))
         blocks = [vecs[[uniq[t] for t in col]] for col in columns]
-        return np.hstack([lex, *blocks]).astype(np.float32)
+        lex = [np.asarray(rows, dtype=np.float32)] if rows else []
+        return np.hstack([*lex, *blocks]).astype(np.float32)
 
     def _transform(self, X: Sequence[dict[str, str]]) -> sp.csr_matrix:
         return self._transform_docs(X)[0]
