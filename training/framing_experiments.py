@@ -294,11 +294,6 @@ def main() -> None:
     ent_mean = np.zeros_like(lex)
     for rows in ent.values():
         ent_mean[rows] = lex[rows].mean(0)
-    fine_ovr = ex.fine(Zn)
-    fine_main = np.column_stack(
-        [fine_ovr[:, [FINE_ORDER.index(f) for f in FINE_ROLES[c]]].sum(1) for c in ex.classes]
-    )
-    fine_main /= fine_main.sum(1, keepdims=True)
     variants = {
         "+ entity group x article narrative probabilities": np.hstack([base, GS]),
         "+ entity group x language x article side": np.hstack(
@@ -317,9 +312,6 @@ def main() -> None:
         "+ mean lexical probabilities of the entity's mentions in the article": np.hstack(
             [base, np.log(np.clip(ent_mean, 1e-4, 1))]
         ),
-        "+ main role from the summed fine-role probabilities": np.hstack(
-            [base, np.log(np.clip(fine_main, 1e-4, 1))]
-        ),
     }
     for name, F in variants.items():
         show(f"side-aware level {name}", ex.accuracy(ex.stack(F)))
@@ -328,6 +320,15 @@ def main() -> None:
     show(
         "same + entity group, narrative probabilities",
         ex.accuracy(ex.boosted(np.hstack([base, L1, G, side_p]))),
+    )
+    fine_ovr = ex.fine(Zn)
+    fine_main = np.column_stack(
+        [fine_ovr[:, [FINE_ORDER.index(f) for f in FINE_ROLES[c]]].sum(1) for c in ex.classes]
+    )
+    fine_main /= fine_main.sum(1, keepdims=True)
+    show(
+        "side-aware level + main role from the summed fine-role probabilities",
+        ex.accuracy(ex.stack(np.hstack([base, np.log(np.clip(fine_main, 1e-4, 1))]))),
     )
     show("main role from the summed fine-role probabilities alone", ex.accuracy(fine_main))
     chosen = ex.stack(base)
@@ -338,6 +339,12 @@ def main() -> None:
     for w in (0.3, 1.0):
         show(f"same + {w} x the name's fine-role prior", ex.emr(chosen, fine_ovr, fp, w))
     show("one-vs-rest within the main role's mentions", ex.emr(chosen, ex.fine(Zn, True)))
+    for block in ("no VADER", "all"):
+        own = ex.stack(_stack_matrix(lexical[block], priors))
+        show(
+            f"one-vs-rest, dense block: {block} (and its main role)",
+            ex.emr(own, ex.fine(ex.columns(block))),
+        )
     print(f"done in {time.time() - started:.0f}s", file=sys.stderr)
 
 
