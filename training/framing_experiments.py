@@ -278,7 +278,7 @@ def main() -> None:
     sides = [names[j] for j in side_p.argmax(1)]
     keys = [prior_key(x, s) for x, s in zip(ex.X, sides, strict=True)]
     priors = ex.priors(keys)
-    for block in ("all", "no dense"):
+    for block in ("all", "no VADER", "no dense"):
         base = _stack_matrix(lexical[block], priors)
         show(f"side-aware level (LR, C 0.1), dense block: {block}", ex.accuracy(ex.stack(base)))
     lex = lexical["no dense"]
