@@ -196,9 +196,10 @@ class FramingStage(BaseStage):
 
         Why only those: an entity the salience model (or the rule) reports as merely
         mentioned gets no role whatever its mentions score, and such entities hold
-        most of an article's mentions (dates, places, weapons, passing names);
-        deciding salience first cut the mentions scored on English news by about
-        two thirds (``bench/framing_speed.py``) and changes no framing.
+        a third of an article's mentions (places, weapons, passing names); deciding
+        salience first cut the mentions scored on 100 English test articles from
+        4,617 to 3,048 and framing's CPU time by a third (``bench/framing_speed.py``),
+        and changes no framing.
         """
         feats: list[dict[str, str]] = []
         owners: list[tuple[int, int]] = []
