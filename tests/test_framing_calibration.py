@@ -257,3 +257,55 @@ def test_explanation_names_only_confident_framings() -> None:
     # without the framing stage the narrative's evidence still gives the blamed actors
     doc.framings = []
     assert _roles(doc, result) == (["Tyrannia"], [], [])
+
+
+def test_stage_scores_only_entities_that_can_have_a_role(fitted: object, tmp_path: Path) -> None:
+    """Salience is decided before scoring: a merely mentioned entity's mentions are never
+    featurised, and the framings equal those of scoring every mention."""
+    import joblib
+
+    from narrascope.framing import FramingStage, MentionScores, mention_features
+
+    path = tmp_path / "m.joblib"
+    joblib.dump(fitted, path)
+    stage = FramingStage(path, min_probability=0.0, salience=False)
+    doc = _stage_doc()
+    (scores,) = stage.predict([doc])
+    assert scores.mentions == [0, 1]  # Tyrannia: one mention outside the lead, no role
+    assert scores.bearers == {"lira": (0.0, True), "tyrannia": (0.0, False)}
+    stage.set_annotations([doc], [scores])
+    every = _stage_doc()
+    feats = [mention_features(every, m.start, m.end).as_dict() for m in every.mentions]
+    all_scores = MentionScores([0, 1, 2], fitted.predict_roles(feats))  # type: ignore[attr-defined]
+    stage.set_annotations([every], [all_scores])  # no bearers: the stage decides them again
+    assert every.framings == doc.framings
+    assert [f.mention for f in doc.framings] == [-1, -1, 0, 1]
+
+
+def test_model_without_dense_block_never_computes_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The shipped configuration (``dense`` weight 0) never runs VADER or the embedder."""
+    from narrascope.framing import FramingModel
+    from narrascope.framing import _model as model_module
+
+    def boom(*_: object) -> None:
+        raise AssertionError("dense block computed")
+
+    monkeypatch.setattr(model_module.FramingModel, "_dense", boom)
+    X = [_features(t, n) for t, n, _, _ in TRAIN]
+    y = [(m, f) for _, _, m, f in TRAIN]
+    model = FramingModel(field_weights={"dense": 0.0}, cv=3).fit(X, y)
+    assert model.predict_proba(X[:2]).shape == (2, 3)
+    with pytest.raises(AssertionError, match="dense block"):
+        FramingModel(cv=3).fit(X, y)
+
+
+def test_valence_weight_zero_drops_only_the_vader_columns(monkeypatch: pytest.MonkeyPatch) -> None:
+    from narrascope.framing import FramingModel
+    from narrascope.framing import _model as model_module
+
+    X = [_features(t, n) for t, n, _, _ in TRAIN[:3]]
+    full = FramingModel()._dense(X)
+    monkeypatch.setattr(model_module, "_valence", lambda _: pytest.fail("VADER called"))
+    no_vader = FramingModel(field_weights={"valence": 0.0})._dense(X)
+    assert full.shape == (3, no_vader.shape[1] + 16)  # 4 x 3 valences + 4 context statistics
+    assert np.allclose(full[:, 16:], no_vader)

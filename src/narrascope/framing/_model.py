@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import scipy.sparse as sp
@@ -23,13 +24,19 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.utils.validation import check_is_fitted
-from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
 from narrascope.framing._features import FIELDS
+
+if TYPE_CHECKING:
+    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
 
 @lru_cache(maxsize=1)
 def _vader() -> SentimentIntensityAnalyzer:
+    """VADER, imported only by artefacts that still use the dense block (its lexicon
+    takes ~0.1 s to load, and the shipped model no longer reads it)."""
+    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
     return SentimentIntensityAnalyzer()
 
 
@@ -333,7 +340,9 @@ class FramingModel(ClassifierMixin, BaseEstimator):
         in inner CV on the train part, mean accuracy 0.734 / 0.728 / 0.726).
     fine_C : inverse regularisation of the fine-role models.
     field_weights : multiplier of each field's block (``{"document": 0.5}``);
-        an absent field keeps weight 1, weight 0 drops it (for ablations).
+        an absent field keeps weight 1, weight 0 drops it (for ablations). Besides
+        the TF-IDF fields: ``dense`` (VADER valence and model2vec embeddings of the
+        context) and ``valence`` (0 drops the VADER columns of the dense block only).
     fine_threshold : a fine role other than the best one is kept when its
         probability reaches this share of the best one's (1.0: the best only, which
         gave the best exact-match ratio in inner CV in every language).
@@ -394,7 +403,9 @@ class FramingModel(ClassifierMixin, BaseEstimator):
         from narrascope.nlp import load_embedder
 
         rows = []
-        for x in X:
+        # field weight "valence" 0 drops the VADER columns alone (they cost most of the
+        # dense block's time; FRAMING_EXPERIMENTS.md)
+        for x in X if self._weight("valence") > 0 else []:
             row = []
             for part in (
                 x["left_text"],
@@ -412,7 +423,7 @@ class FramingModel(ClassifierMixin, BaseEstimator):
                 float(np.log1p(len(windows))),
             ]
             rows.append(row)
-        lex = np.asarray(rows, dtype=np.float32)
+
         columns = (
             [f"{x['left_text']} X {x['right_text']}" for x in X],
             [x["left_text"] or "." for x in X],
@@ -425,7 +436,8 @@ class FramingModel(ClassifierMixin, BaseEstimator):
         uniq = {t: i for i, t in enumerate(dict.fromkeys(t for col in columns for t in col))}
         vecs = load_embedder().encode(list(uniq))
         blocks = [vecs[[uniq[t] for t in col]] for col in columns]
-        return np.hstack([lex, *blocks]).astype(np.float32)
+        lex = [np.asarray(rows, dtype=np.float32)] if rows else []
+        return np.hstack([*lex, *blocks]).astype(np.float32)
 
     def _transform(self, X: Sequence[dict[str, str]]) -> sp.csr_matrix:
         return self._transform_docs(X)[0]
@@ -456,22 +468,9 @@ class FramingModel(ClassifierMixin, BaseEstimator):
         return sp.hstack(blocks, format="csr"), [doc_of[x["document"]] for x in X], doc_rows
 
     # --------------------------------------------------------------------- fit
-    def fit(
-        self,
-        X: Sequence[dict[str, str]],
-        y: Sequence[tuple[str, list[str]]],
-        narratives: Sequence[Sequence[str]] | None = None,
-    ) -> FramingModel:
-        """Fit the lexical level, then the side-aware level, calibration and threshold.
-
-        ``narratives``: per row, the coarse narratives of the row's article (gold),
-        which teach the side model what an article pushes; without them the side
-        features are left out.
-        """
-        for x in X[:1]:
-            missing = set(FIELDS) - set(x)
-            if missing:
-                raise ValueError(f"feature dicts lack {sorted(missing)}")
+    def fit_vectorisers(self, X: Sequence[dict[str, str]]) -> FramingModel:
+        """Fit the TF-IDF vocabulary of every field (unsupervised; the first step of
+        :meth:`fit`, public so that experiments can share one feature matrix)."""
         self.vectorizers_: list[TfidfVectorizer | None] = []
         for name, analyzer, ngrams, max_features in _VECTORISERS:
             if self._weight(name) == 0:
@@ -489,6 +488,25 @@ class FramingModel(ClassifierMixin, BaseEstimator):
             )
             vec.fit([x[name] for x in X])
             self.vectorizers_.append(vec)
+        return self
+
+    def fit(
+        self,
+        X: Sequence[dict[str, str]],
+        y: Sequence[tuple[str, list[str]]],
+        narratives: Sequence[Sequence[str]] | None = None,
+    ) -> FramingModel:
+        """Fit the lexical level, then the side-aware level, calibration and threshold.
+
+        ``narratives``: per row, the coarse narratives of the row's article (gold),
+        which teach the side model what an article pushes; without them the side
+        features are left out.
+        """
+        for x in X[:1]:
+            missing = set(FIELDS) - set(x)
+            if missing:
+                raise ValueError(f"feature dicts lack {sorted(missing)}")
+        self.fit_vectorisers(X)
         Z, doc_of, doc_rows = self._transform_docs(X)
         mains = np.array([m for m, _ in y])
         self.main_model_ = self._main_lr().fit(Z, mains)
