@@ -27,6 +27,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.feature_extraction import FeatureHasher
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import KFold
 from sklearn.utils.validation import check_is_fitted
 
 from narrascope.document import Document
@@ -36,7 +37,9 @@ from narrascope.techniques._features import (
     sentence_of,
     span_cues,
     token_features,
+    word_tokens,
 )
+from narrascope.techniques._refine import SpanRefiner
 
 __all__ = ["CrfSpanDetector", "SpanDetector", "SpanItem", "TechniqueClassifier", "span_context"]
 
@@ -81,10 +84,25 @@ class _SpanDecoder:
         threshold: float | None = None,
         extend_threshold: float | None = None,
     ) -> list[tuple[int, int, float]]:
-        """Spans from token probabilities (hysteresis over runs of adjacent tokens).
+        """Spans from token probabilities: hysteresis, then the refiner when one was fitted.
 
         ``threshold``/``extend_threshold`` override the fitted defaults (tuning without refit).
         """
+        spans = self.hysteresis(doc, idx, proba, threshold, extend_threshold)
+        refiner = getattr(self, "refiner_", None)
+        if refiner is None:
+            return spans
+        return refiner.refine(doc, idx, _mask_boilerplate(doc, idx, proba), spans)  # type: ignore[no-any-return]
+
+    def hysteresis(
+        self,
+        doc: Document,
+        idx: list[int],
+        proba: np.ndarray,
+        threshold: float | None = None,
+        extend_threshold: float | None = None,
+    ) -> list[tuple[int, int, float]]:
+        """Spans from token probabilities (hysteresis over runs of adjacent tokens)."""
         high = self.threshold if threshold is None else threshold
         low = self.extend_threshold if extend_threshold is None else extend_threshold
         # models pickled before these switches existed get the rules too
@@ -146,6 +164,35 @@ def _mask_boilerplate(doc: Document, idx: list[int], proba: np.ndarray) -> np.nd
     return out
 
 
+def fit_refiner(
+    decoder: _SpanDecoder,
+    docs: Sequence[Document],
+    probs: Sequence[tuple[list[int], np.ndarray]],
+    gold: Sequence[Sequence[tuple[int, int]]],
+    threshold: float | None = None,
+    extend_threshold: float | None = None,
+    **params: float,
+) -> SpanRefiner:
+    """A :class:`SpanRefiner` fitted on ``decoder``'s hysteresis spans from ``probs``.
+
+    ``probs`` must be cross-fitted (each document scored by a tagger that did not see it);
+    ``params`` go to the refiner (thresholds), defaulting to the decoder's own.
+    """
+    masked = [_mask_boilerplate(d, p[0], p[1]) for d, p in zip(docs, probs, strict=True)]
+    cands = [
+        decoder.hysteresis(d, p[0], m, threshold, extend_threshold)
+        for d, p, m in zip(docs, probs, masked, strict=True)
+    ]
+    defaults = {
+        "sentence_threshold": getattr(decoder, "sentence_threshold", 0.3),
+        "filter_threshold": getattr(decoder, "filter_threshold", 0.2),
+        "folds": getattr(decoder, "refine_folds", 3),
+        "random_state": getattr(decoder, "random_state", 0),
+    }
+    refiner = SpanRefiner(**{**defaults, **params})  # type: ignore[arg-type]
+    return refiner.fit(docs, [(p[0], m) for p, m in zip(probs, masked, strict=True)], gold, cands)
+
+
 class SpanDetector(_SpanDecoder, BaseEstimator):
     """Token tagger + hysteresis decoder for persuasion spans.
 
@@ -168,9 +215,17 @@ class SpanDetector(_SpanDecoder, BaseEstimator):
         stack_folds: int = 0,
         split_sentences: bool = True,
         skip_boilerplate: bool = True,
+        refine: bool = False,
+        refine_folds: int = 3,
+        sentence_threshold: float = 0.3,
+        filter_threshold: float = 0.2,
         random_state: int = 0,
     ) -> None:
         self.C = C
+        self.refine = refine
+        self.refine_folds = refine_folds
+        self.sentence_threshold = sentence_threshold
+        self.filter_threshold = filter_threshold
         self.split_sentences = split_sentences
         self.skip_boilerplate = skip_boilerplate
         self.stack_folds = stack_folds
@@ -225,7 +280,34 @@ class SpanDetector(_SpanDecoder, BaseEstimator):
                 [self._stack_matrix(m, p, s) for m, p, s in zip(mats, first, sents, strict=True)]
             )
             self.stack_model_ = self._linear().fit(stacked, target)
+        self.refiner_ = None
+        if getattr(self, "refine", False) and len(mats) >= 2:
+            self.refiner_ = self._fit_refiner(X, y, mats, labels)
         return self
+
+    def _fit_refiner(
+        self,
+        X: Sequence[Document],
+        y: Sequence[Sequence[tuple[int, int]]],
+        mats: list[sp.csr_matrix],
+        labels: list[np.ndarray],
+    ) -> SpanRefiner:
+        """The second stage, trained on cross-fitted token probabilities of the training docs.
+
+        Why cross-fitted: on its own training articles the tagger is far more confident than on
+        unseen ones, and the refiner must learn what its probabilities look like on new text.
+        """
+        n_folds = min(self.refine_folds, len(mats))
+        folds = KFold(n_folds, shuffle=True, random_state=self.random_state)
+        probs: list[tuple[list[int], np.ndarray]] = [([], np.zeros(0))] * len(mats)
+        for tr, va in folds.split(np.arange(len(mats))):
+            model = self._linear().fit(
+                sp.vstack([mats[i] for i in tr]), np.concatenate([labels[i] for i in tr])
+            )
+            for i in va:
+                idx = word_tokens(X[i])
+                probs[i] = (idx, model.predict_proba(mats[i])[:, 1] if len(idx) else np.zeros(0))
+        return fit_refiner(self, X, probs, y)
 
     @staticmethod
     def _context_features(proba: np.ndarray, sent_ids: list[int]) -> list[list[str]]:
