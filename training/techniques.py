@@ -172,7 +172,7 @@ def _fit_probs(
     test: list[int],
     cache: Path | None,
     name: str,
-) -> tuple[Any, Any, dict[int, Any], dict[int, Any], float, float]:
+) -> tuple[Any, Any, dict[int, Any], dict[int, Any], float | None, float | None]:
     """Out-of-fold token probabilities on the train part and the train-part tagger's on test."""
     t0 = time.perf_counter()
     oof: dict[int, Any] = {}
@@ -219,7 +219,7 @@ def si_protocol(
         # the same fits (same seeds), cached by an earlier run: only the decoding is redone
         oof, test_probs = pickle.loads(cached.read_bytes())
         det, final = make(**params), make(**params)
-        fit_s = proba_ms = float("nan")
+        fit_s = proba_ms = None  # not timed in this run
     else:
         det, final, oof, test_probs, fit_s, proba_ms = _fit_probs(
             make, params, arts, docs, train, test, cache, name
@@ -242,8 +242,8 @@ def si_protocol(
             "thresholds": list(pair),
             "inner_cv": inner,
             "test": _prf(pred, gold_test),
-            "fit_s": round(fit_s, 1),
-            "ms_per_article": round(proba_ms + dec_ms, 1),
+            "fit_s": None if fit_s is None else round(fit_s, 1),
+            "ms_per_article": None if proba_ms is None else round(proba_ms + dec_ms, 1),
         }
         print(key, json.dumps(out[key]), flush=True)
     if name.startswith("logistic"):
@@ -422,6 +422,13 @@ TC_VARIANTS: dict[str, dict[str, Any]] = {
     "window+vectors": {"C": 4.0, "use_window": True, "use_vectors": True},
     "window+vectors C=2": {"C": 2.0, "use_window": True, "use_vectors": True},
     "window+vectors x2": {"C": 4.0, "use_window": True, "use_vectors": True, "vector_weight": 2.0},
+    "window+vectors x2 + shape": {
+        "C": 4.0,
+        "use_window": True,
+        "use_vectors": True,
+        "vector_weight": 2.0,
+        "use_shape": True,
+    },
     "window+vectors balanced": {
         "C": 4.0,
         "use_window": True,
@@ -528,14 +535,30 @@ def save(args: argparse.Namespace, arts: list[PtcArticle], docs: list[Document])
     params = dict(si["params"])
     hi, lo = si["thresholds"]
     make = CrfSpanDetector if si["name"].startswith("crf") else SpanDetector
-    det = make(**params, threshold=hi, extend_threshold=lo).fit(
-        docs, [[(s.start, s.end) for s in a.spans] for a in arts]
-    )
+    gold = [[(s.start, s.end) for s in a.spans] for a in arts]
+    if params.get("refine") and args.prefit:
+        # the tagger and its cross-fitted probabilities from `--prefit` (they do not depend on
+        # the refiner's choice); the refiner on top, exactly as SpanDetector(refine=True).fit
+        det, probs = pickle.loads(Path(args.prefit).read_bytes())
+        det.set_params(**params, threshold=hi, extend_threshold=lo)
+        det.refiner_ = fit_refiner(det, docs, probs, gold)
+    else:
+        det = make(**params, threshold=hi, extend_threshold=lo).fit(docs, gold)
     clf = _tc_fit(arts, range(len(arts)), **tc["params"])
     MODEL_DIR.mkdir(parents=True, exist_ok=True)
     path = MODEL_DIR / "techniques.joblib"
     joblib.dump({"detector": det, "classifier": clf, "version": "2"}, path, compress=3)
     print(f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB): {si['name']} + tc {tc['name']}")
+
+
+def prefit(args: argparse.Namespace, docs: list[Document], arts: list[PtcArticle]) -> None:
+    """The C=0.3 tagger on all articles and its cross-fitted probabilities, for ``--save``."""
+    det = SpanDetector(random_state=SEED, C=CURRENT_DET["C"])
+    gold = [[(s.start, s.end) for s in a.spans] for a in arts]
+    probs = det.cross_fitted_proba(docs, gold)
+    det.fit(docs, gold)
+    Path(args.prefit).write_bytes(pickle.dumps((det, probs)))
+    print(f"wrote {args.prefit}", flush=True)
 
 
 def main() -> None:
@@ -550,6 +573,12 @@ def main() -> None:
     parser.add_argument("--crf-c1", type=float, nargs="*", default=[0.05])
     parser.add_argument("--tc", nargs="*", choices=list(TC_VARIANTS), help="classifier variants")
     parser.add_argument("--crf-iter", type=int, default=100)
+    parser.add_argument(
+        "--prefit", type=Path, default=None, help="tagger + cross-fitted probabilities file"
+    )
+    parser.add_argument(
+        "--make-prefit", action="store_true", help="write --prefit (then --save uses it)"
+    )
     parser.add_argument(
         "--reuse-proba", action="store_true", help="token probabilities from --cache if there"
     )
@@ -566,6 +595,8 @@ def main() -> None:
     arts = load_ptc(args.data)
     docs = prepare(arts, args.cache)
     print(f"{len(arts)} articles prepared in {time.perf_counter() - t0:.1f}s", flush=True)
+    if args.make_prefit:
+        prefit(args, docs, arts)
     if args.eval:
         evaluate(args, arts, docs)
     if args.save:

@@ -282,21 +282,29 @@ class SpanDetector(_SpanDecoder, BaseEstimator):
             self.stack_model_ = self._linear().fit(stacked, target)
         self.refiner_ = None
         if getattr(self, "refine", False) and len(mats) >= 2:
-            self.refiner_ = self._fit_refiner(X, y, mats, labels)
+            self.refiner_ = fit_refiner(self, X, self.cross_fitted_proba(X, y, mats, labels), y)
         return self
 
-    def _fit_refiner(
+    def cross_fitted_proba(
         self,
         X: Sequence[Document],
         y: Sequence[Sequence[tuple[int, int]]],
-        mats: list[sp.csr_matrix],
-        labels: list[np.ndarray],
-    ) -> SpanRefiner:
-        """The second stage, trained on cross-fitted token probabilities of the training docs.
+        mats: list[sp.csr_matrix] | None = None,
+        labels: list[np.ndarray] | None = None,
+    ) -> list[tuple[list[int], np.ndarray]]:
+        """Token probabilities of each training document from a tagger that did not see it.
 
-        Why cross-fitted: on its own training articles the tagger is far more confident than on
-        unseen ones, and the refiner must learn what its probabilities look like on new text.
+        Why: on its own training articles the tagger is far more confident than on unseen ones,
+        and the refiner must learn what its probabilities look like on new text. Article-level
+        ``refine_folds``-fold split (KFold, shuffled with ``random_state``).
         """
+        if mats is None or labels is None:
+            hasher = self._hasher()
+            mats, labels = [], []
+            for doc, spans in zip(X, y, strict=True):
+                idx, f = token_features(doc)
+                mats.append(hasher.transform(f) if f else sp.csr_matrix((0, self.n_features)))
+                labels.append(_token_labels(doc, idx, spans))
         n_folds = min(self.refine_folds, len(mats))
         folds = KFold(n_folds, shuffle=True, random_state=self.random_state)
         probs: list[tuple[list[int], np.ndarray]] = [([], np.zeros(0))] * len(mats)
@@ -307,7 +315,7 @@ class SpanDetector(_SpanDecoder, BaseEstimator):
             for i in va:
                 idx = word_tokens(X[i])
                 probs[i] = (idx, model.predict_proba(mats[i])[:, 1] if len(idx) else np.zeros(0))
-        return fit_refiner(self, X, probs, y)
+        return probs
 
     @staticmethod
     def _context_features(proba: np.ndarray, sent_ids: list[int]) -> list[list[str]]:
@@ -539,6 +547,33 @@ def _span_vectors(spans: list[str], X: Sequence[SpanItem]) -> np.ndarray:
 _WORDISH = re.compile(r"\w+|[!?\"“”]")
 
 
+def _shape_cues(text: str, start: int, end: int) -> list[str]:
+    """Where the span sits in its sentence and article, and its edge words.
+
+    Why: the long techniques (doubt, causal oversimplification, appeal to fear) cover most of a
+    sentence while loaded language is a word or two inside one, and repetition is a phrase the
+    article says more than once; n-grams of the span alone see neither.
+    """
+    context = span_context(text, start, end)
+    share = (end - start) / max(1, len(context.strip()))
+    words = _WORDISH.findall(text[start:end].lower())
+    low = text[start:end].lower().strip()
+    feats = [f"share={min(int(share * 5), 5)}"]
+    before = text[max(0, start - 3) : start]
+    if not before.strip() or before.rstrip().endswith((".", "!", "?", "\n")):
+        feats.append("sent_start")
+    after = text[end : end + 3]
+    if not after.strip() or after.lstrip()[:1] in (".", "!", "?"):
+        feats.append("sent_end")
+    if words:
+        feats += ["first=" + words[0], "last=" + words[-1]]
+    if len(low) > 3:
+        lowered = text.lower()
+        feats.append("earlier=" + str(min(lowered.count(low, 0, start), 3)))
+        feats.append("later=" + str(min(lowered.count(low, end), 3)))
+    return feats
+
+
 class TechniqueClassifier(ClassifierMixin, BaseEstimator):
     """Multinomial logistic regression over span n-grams, context words and cue features."""
 
@@ -549,6 +584,7 @@ class TechniqueClassifier(ClassifierMixin, BaseEstimator):
         use_chars: bool = True,
         use_cues: bool = True,
         use_window: bool = False,
+        use_shape: bool = False,
         use_vectors: bool = False,
         vector_weight: float = 1.0,
         class_weight: str | None = None,
@@ -560,6 +596,7 @@ class TechniqueClassifier(ClassifierMixin, BaseEstimator):
         self.use_chars = use_chars
         self.use_cues = use_cues
         self.use_window = use_window
+        self.use_shape = use_shape
         self.use_vectors = use_vectors
         self.vector_weight = vector_weight
         self.class_weight = class_weight
@@ -609,6 +646,9 @@ class TechniqueClassifier(ClassifierMixin, BaseEstimator):
         if getattr(self, "use_window", False):
             hasher = FeatureHasher(n_features=2**16, input_type="string", alternate_sign=False)
             blocks.append(hasher.transform([_window(t, s, e) for t, s, e in X]))
+        if getattr(self, "use_shape", False):
+            hasher = FeatureHasher(n_features=2**14, input_type="string", alternate_sign=False)
+            blocks.append(hasher.transform([_shape_cues(t, s, e) for t, s, e in X]))
         if getattr(self, "use_vectors", False):
             weight = getattr(self, "vector_weight", 1.0)
             blocks.append(sp.csr_matrix(weight * _span_vectors(spans, X)))
