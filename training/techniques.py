@@ -284,6 +284,7 @@ def refine_protocol(
     folds = list(KFold(INNER_FOLDS, shuffle=True, random_state=SEED).split(train))
     t0 = time.perf_counter()
     best: tuple[dict[str, float], tuple[float, float, float, float]] | None = None
+    cache: dict[tuple[str, ...], tuple] = {}  # sentence models per fold, shared by the pairs
     for hi, lo in REFINE_PAIRS:
         scored = []
         for tr, va in folds:
@@ -295,6 +296,7 @@ def refine_protocol(
                 [gold[i] for i in tr_i],
                 hi,
                 lo,
+                cache=cache,
             )
             for i in va_i:
                 idx, proba = oof[i]
@@ -323,6 +325,7 @@ def refine_protocol(
         [gold[i] for i in train],
         hi,
         lo,
+        cache=cache,
         sentence_threshold=ts,
         filter_threshold=tf,
     )

@@ -171,6 +171,7 @@ def fit_refiner(
     gold: Sequence[Sequence[tuple[int, int]]],
     threshold: float | None = None,
     extend_threshold: float | None = None,
+    cache: dict[tuple[str, ...], tuple] | None = None,
     **params: float,
 ) -> SpanRefiner:
     """A :class:`SpanRefiner` fitted on ``decoder``'s hysteresis spans from ``probs``.
@@ -190,7 +191,8 @@ def fit_refiner(
         "random_state": getattr(decoder, "random_state", 0),
     }
     refiner = SpanRefiner(**{**defaults, **params})  # type: ignore[arg-type]
-    return refiner.fit(docs, [(p[0], m) for p, m in zip(probs, masked, strict=True)], gold, cands)
+    masked_probs = [(p[0], m) for p, m in zip(probs, masked, strict=True)]
+    return refiner.fit(docs, masked_probs, gold, cands, cache)
 
 
 class SpanDetector(_SpanDecoder, BaseEstimator):

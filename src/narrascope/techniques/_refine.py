@@ -216,13 +216,13 @@ class SpanRefiner(BaseEstimator):
         return sp.hstack([sp.csr_matrix(2 * dense), sp.csr_matrix(_embed(texts))]).tocsr()
 
     # ------------------------------------------------------------------ fit / apply
-    def fit(
+    def _fit_sentences(
         self,
         docs: Sequence[Document],
         probs: Sequence[tuple[Sequence[int], np.ndarray]],
         gold: Sequence[Sequence[tuple[int, int]]],
-        candidates: Sequence[Sequence[tuple[int, int, float]]],
-    ) -> SpanRefiner:
+    ) -> tuple:
+        """Sentence rows, cross-fitted p(long)/p(any) per row, and the two final models."""
         per_doc = [sentence_rows(d, *p) for d, p in zip(docs, probs, strict=True)]
         owner = np.array([k for k, rows in enumerate(per_doc) for _ in rows], dtype=int)
         rows = [r for rs in per_doc for r in rs]
@@ -252,8 +252,31 @@ class SpanRefiner(BaseEstimator):
                         dense[m_tr], vecs[m_tr], tx, target[m_tr]
                     )
                     out[m_va] = model.proba(dense[m_va], vecs[m_va], vx)
-        self.long_model_ = _SentenceModel(self.C, self.random_state).fit(dense, vecs, texts, y_long)
-        self.any_model_ = _SentenceModel(self.C, self.random_state).fit(dense, vecs, texts, y_any)
+        long_model = _SentenceModel(self.C, self.random_state).fit(dense, vecs, texts, y_long)
+        any_model = _SentenceModel(self.C, self.random_state).fit(dense, vecs, texts, y_any)
+        return per_doc, p_long, p_any, long_model, any_model
+
+    def fit(
+        self,
+        docs: Sequence[Document],
+        probs: Sequence[tuple[Sequence[int], np.ndarray]],
+        gold: Sequence[Sequence[tuple[int, int]]],
+        candidates: Sequence[Sequence[tuple[int, int, float]]],
+        cache: dict[tuple[str, ...], tuple] | None = None,
+    ) -> SpanRefiner:
+        """Fit the sentence models and the filter.
+
+        ``cache`` (training only) keeps the sentence models per set of documents: they do not
+        depend on the candidate spans, so a threshold search refits only the filter.
+        """
+        key = tuple(d.id for d in docs)
+        if cache is not None and key in cache:
+            state = cache[key]
+        else:
+            state = self._fit_sentences(docs, probs, gold)
+            if cache is not None:
+                cache[key] = state
+        per_doc, p_long, p_any, self.long_model_, self.any_model_ = state
         # the filter: does a decoded span overlap a gold span at all?
         f_dense, f_texts, f_y = [], [], []
         offset = 0
