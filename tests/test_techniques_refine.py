@@ -100,3 +100,17 @@ def test_plain_detector_unchanged_without_refine() -> None:
     doc = prepare_document(f"{LOADED} {DOUBT}")
     idx, proba = det.token_proba(doc)
     assert det.decode(doc, idx, proba) == det.hysteresis(doc, idx, proba)
+
+
+def test_sentence_vectors_of_the_embeddings_stage_give_the_same_spans(
+    detector: SpanDetector,
+) -> None:
+    from narrascope.nlp import EmbeddingStage
+
+    text = f"{LOADED} {PLAIN} {DOUBT}"
+    plain, embedded = prepare_document(text), prepare_document(text)
+    embedded.sentence_vectors = EmbeddingStage().predict([embedded])[0]
+    assert detector.predict([embedded]) == detector.predict([plain])
+    # vectors that do not match the sentences are ignored, not misaligned
+    embedded.sentence_vectors = embedded.sentence_vectors[:1]
+    assert detector.predict([embedded]) == detector.predict([plain])

@@ -48,6 +48,7 @@ class SentenceRow:
     end: int  # after the last non-space character
     text: str
     dense: list[float]
+    index: int = -1  # position in ``doc.sentences``
 
 
 def sentence_rows(doc: Document, idx: Sequence[int], proba: np.ndarray) -> list[SentenceRow]:
@@ -60,7 +61,7 @@ def sentence_rows(doc: Document, idx: Sequence[int], proba: np.ndarray) -> list[
         return []
     sid = np.asarray(sentence_of(doc.sentences, [doc.tokens[i] for i in idx]))
     boiler = boilerplate_ranges(doc.text)
-    raw: list[tuple[int, int, str, np.ndarray]] = []
+    raw: list[tuple[int, int, str, np.ndarray, int]] = []
     for k, sent in enumerate(doc.sentences):
         text = doc.text[sent.start : sent.end]
         body = text.strip()
@@ -71,10 +72,10 @@ def sentence_rows(doc: Document, idx: Sequence[int], proba: np.ndarray) -> list[
         end = sent.start + len(text.rstrip())
         if any(a < end and start < b for a, b in boiler):
             continue
-        raw.append((start, end, body, p))
+        raw.append((start, end, body, p, k))
     rows = []
     n = len(raw)
-    for r, (start, end, body, p) in enumerate(raw):
+    for r, (start, end, body, p, k) in enumerate(raw):
         prev = float(raw[r - 1][3].max()) if r > 0 else 0.0
         nxt = float(raw[r + 1][3].max()) if r + 1 < n else 0.0
         dense = [
@@ -91,7 +92,7 @@ def sentence_rows(doc: Document, idx: Sequence[int], proba: np.ndarray) -> list[
             prev,
             nxt,
         ]
-        rows.append(SentenceRow(start, end, body, dense))
+        rows.append(SentenceRow(start, end, body, dense, k))
     return rows
 
 
@@ -116,10 +117,16 @@ class _SentenceModel:
         self.C = C
         self.random_state = random_state
 
-    def _matrix(self, dense: np.ndarray, vecs: np.ndarray, texts: list[str]) -> sp.csr_matrix:
-        return sp.hstack(
-            [sp.csr_matrix(3 * dense), sp.csr_matrix(vecs), self.tfidf.transform(texts)]
-        ).tocsr()
+    def _matrix(
+        self,
+        dense: np.ndarray,
+        vecs: np.ndarray,
+        texts: list[str],
+        words: sp.csr_matrix | None = None,
+    ) -> sp.csr_matrix:
+        if words is None:
+            words = self.tfidf.transform(texts)
+        return sp.hstack([sp.csr_matrix(3 * dense), sp.csr_matrix(vecs), words]).tocsr()
 
     def fit(
         self, dense: np.ndarray, vecs: np.ndarray, texts: list[str], y: np.ndarray
@@ -134,12 +141,19 @@ class _SentenceModel:
         ).fit(self._matrix(dense, vecs, texts), y)
         return self
 
-    def proba(self, dense: np.ndarray, vecs: np.ndarray, texts: list[str]) -> np.ndarray:
+    def proba(
+        self,
+        dense: np.ndarray,
+        vecs: np.ndarray,
+        texts: list[str],
+        words: sp.csr_matrix | None = None,
+    ) -> np.ndarray:
+        """p(positive) per sentence; ``words`` is this model's TF-IDF of ``texts`` if known."""
         if not texts:
             return np.zeros(0)
         if self.constant is not None:
             return np.full(len(texts), self.constant)
-        return self.model.predict_proba(self._matrix(dense, vecs, texts))[:, 1]
+        return self.model.predict_proba(self._matrix(dense, vecs, texts, words))[:, 1]
 
 
 class SpanRefiner(BaseEstimator):
@@ -150,6 +164,11 @@ class SpanRefiner(BaseEstimator):
     ``candidates`` per document the tagger's decoded spans ``(start, end, mean probability)``
     from the same probabilities. ``refine(doc, idx, proba, candidates)`` returns the final spans.
     """
+
+    def __getstate__(self) -> dict[str, object]:
+        state = dict(self.__dict__)
+        state.pop("_same_tfidf", None)  # recomputed on first use
+        return state
 
     def __init__(
         self,
@@ -169,10 +188,22 @@ class SpanRefiner(BaseEstimator):
 
     # ------------------------------------------------------------------ features
     @staticmethod
-    def _table(rows: list[SentenceRow]) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    def _table(
+        rows: list[SentenceRow], doc: Document | None = None
+    ) -> tuple[np.ndarray, np.ndarray, list[str]]:
+        """Dense features, sentence vectors and texts of ``rows``.
+
+        The vectors come from ``doc.sentence_vectors`` when the ``embeddings`` stage has run
+        (the same model on the same sentence, so the same vectors), else they are computed.
+        """
         texts = [r.text for r in rows]
         dense = np.array([r.dense for r in rows]) if rows else np.zeros((0, 12))
-        return dense, _embed(texts) if texts else np.zeros((0, 1)), texts
+        if not texts:
+            return dense, np.zeros((0, 1)), texts
+        given = doc.sentence_vectors if doc is not None else None
+        if given is not None and len(given) == len(doc.sentences):  # type: ignore[union-attr]
+            return dense, np.asarray(given)[[r.index for r in rows]], texts
+        return dense, _embed(texts), texts
 
     @staticmethod
     def _span_features(
@@ -309,11 +340,18 @@ class SpanRefiner(BaseEstimator):
         """Sentence rows, each sentence's p(long span), and each candidate's p(kept)."""
         check_is_fitted(self, "long_model_")
         rows = sentence_rows(doc, idx, proba)
-        dense, vecs, texts = self._table(rows)
-        p_long = self.long_model_.proba(dense, vecs, texts)
+        dense, vecs, texts = self._table(rows, doc)
+        # the two sentence models were fitted on the same texts: one TF-IDF transform serves both
+        words = self.long_model_.tfidf.transform(texts) if texts else None
+        p_long = self.long_model_.proba(dense, vecs, texts, words)
         if not candidates:
             return rows, p_long, np.zeros(0)
-        p_any = self.any_model_.proba(dense, vecs, texts)
+        same = self.__dict__.get("_same_tfidf")
+        if same is None:
+            a, b = self.long_model_.tfidf, self.any_model_.tfidf
+            same = a.vocabulary_ == b.vocabulary_ and np.array_equal(a.idf_, b.idf_)
+            self.__dict__["_same_tfidf"] = same
+        p_any = self.any_model_.proba(dense, vecs, texts, words if same else None)
         fd, ft = self._span_features(doc, idx, proba, candidates, rows, p_long, p_any)
         if self.filter_constant_ is not None:
             p_keep = np.full(len(ft), self.filter_constant_)
