@@ -2,7 +2,9 @@
 
 Tokens and sentences are prepared first (the ``nlp`` stage provides them in the pipeline), so the
 timing is what the ``techniques`` stage alone adds, split into tagger, decoder and classifier.
-Articles are the English SemEval-2025 test documents (unlabelled) by default; ``--data`` takes any
+Sentence vectors are given too unless ``--no-vectors`` (the ``embeddings`` stage runs before
+``techniques`` in the pipeline and the span refiner reuses them). Articles are the English
+SemEval-2025 test documents (unlabelled) by default; ``--data`` takes any
 folder of ``.txt`` files. ``--compare OTHER.joblib`` times a second artefact (e.g. the previous
 model, from ``git show``) in alternating rounds of the same run, so that on a shared machine both
 see the same load; each figure is the best of ``--rounds``. Usage::
@@ -58,9 +60,19 @@ def main() -> None:
     parser.add_argument("--model", type=Path, default=MODEL_PATH)
     parser.add_argument("--compare", type=Path, default=None, help="a second artefact to time")
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument(
+        "--no-vectors",
+        action="store_true",
+        help="leave out the sentence vectors the embeddings stage gives (the refiner embeds)",
+    )
     args = parser.parse_args()
     paths = sorted(args.data.glob("*.txt"))[: args.limit]
     docs = [prepare_document(p.read_text(encoding="utf-8"), p.stem) for p in paths]
+    if not args.no_vectors:  # in the pipeline the embeddings stage runs before techniques
+        from narrascope.nlp import EmbeddingStage
+
+        for doc, vecs in zip(docs, EmbeddingStage().predict(docs), strict=True):
+            doc.sentence_vectors = vecs
     words = sum(d.word_count for d in docs)
     models = {"model": args.model} | ({"compare": args.compare} if args.compare else {})
     result: dict[str, dict[str, float | str]] = {}

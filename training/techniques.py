@@ -56,8 +56,11 @@ from narrascope.techniques._model import (  # noqa: E402
     CrfSpanDetector,
     SpanDetector,
     TechniqueClassifier,
+    _mask_boilerplate,
+    fit_refiner,
 )
 from narrascope.techniques._ptc import PtcArticle, load_ptc  # noqa: E402
+from narrascope.techniques._refine import SpanRefiner  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data" / "ptc-semeval2020-task11"
 MODEL_DIR = ROOT / "src" / "narrascope" / "techniques" / "models"
@@ -157,23 +160,20 @@ def _decode_all(
     }
 
 
-def si_protocol(
-    name: str,
+REUSE_PROBA = False  # --reuse-proba: token probabilities cached by an earlier run
+
+
+def _fit_probs(
     make: Callable[..., Any],
     params: dict[str, Any],
     arts: list[PtcArticle],
     docs: list[Document],
     train: list[int],
     test: list[int],
-    decodings: dict[str, tuple[dict[str, bool], tuple[float, float] | None]],
-    cache: Path | None = None,
-) -> dict[str, Any]:
-    """Inner-CV choice of thresholds (per decoding variant), then one test score each.
-
-    ``make(**params)`` builds an unfitted detector. The token probabilities do not depend on
-    the decoding, so one inner CV serves every entry of ``decodings``: name suffix ->
-    (decoding rules, fixed (start, extend) thresholds or None to choose them on inner CV).
-    """
+    cache: Path | None,
+    name: str,
+) -> tuple[Any, Any, dict[int, Any], dict[int, Any], float | None, float | None]:
+    """Out-of-fold token probabilities on the train part and the train-part tagger's on test."""
     t0 = time.perf_counter()
     oof: dict[int, Any] = {}
     det = None
@@ -194,6 +194,36 @@ def si_protocol(
     if cache:  # for decoding experiments without refitting
         cache.mkdir(parents=True, exist_ok=True)
         (cache / f"proba-{name}.pkl").write_bytes(pickle.dumps((oof, test_probs)))
+    return det, final, oof, test_probs, fit_s, proba_ms
+
+
+def si_protocol(
+    name: str,
+    make: Callable[..., Any],
+    params: dict[str, Any],
+    arts: list[PtcArticle],
+    docs: list[Document],
+    train: list[int],
+    test: list[int],
+    decodings: dict[str, tuple[dict[str, bool], tuple[float, float] | None]],
+    cache: Path | None = None,
+) -> dict[str, Any]:
+    """Inner-CV choice of thresholds (per decoding variant), then one test score each.
+
+    ``make(**params)`` builds an unfitted detector. The token probabilities do not depend on
+    the decoding, so one inner CV serves every entry of ``decodings``: name suffix ->
+    (decoding rules, fixed (start, extend) thresholds or None to choose them on inner CV).
+    """
+    cached = cache / f"proba-{name}.pkl" if cache and REUSE_PROBA else None
+    if cached is not None and cached.exists():
+        # the same fits (same seeds), cached by an earlier run: only the decoding is redone
+        oof, test_probs = pickle.loads(cached.read_bytes())
+        det, final = make(**params), make(**params)
+        fit_s = proba_ms = None  # not timed in this run
+    else:
+        det, final, oof, test_probs, fit_s, proba_ms = _fit_probs(
+            make, params, arts, docs, train, test, cache, name
+        )
     gold_train, gold_test = _gold(arts, train), _gold(arts, test)
     out: dict[str, Any] = {}
     for rname, (flags, fixed) in decodings.items():
@@ -212,10 +242,120 @@ def si_protocol(
             "thresholds": list(pair),
             "inner_cv": inner,
             "test": _prf(pred, gold_test),
-            "fit_s": round(fit_s, 1),
-            "ms_per_article": round(proba_ms + dec_ms, 1),
+            "fit_s": None if fit_s is None else round(fit_s, 1),
+            "ms_per_article": None if proba_ms is None else round(proba_ms + dec_ms, 1),
         }
         print(key, json.dumps(out[key]), flush=True)
+    if name.startswith("logistic"):
+        _LAST_PROBS[name] = (det, final, oof, test_probs)
+    return out
+
+
+#: per logistic tagger: (last inner-fold detector, train-part detector, out-of-fold and test
+#: token probabilities), for the refiner protocol that builds on them without refitting
+_LAST_PROBS: dict[str, tuple[Any, Any, dict[int, Any], dict[int, Any]]] = {}
+#: the refiner's grids: hysteresis (start, extend) for its candidate spans, then its thresholds
+REFINE_PAIRS = [(0.3, 0.15), (0.3, 0.2), (0.35, 0.2)]
+SENTENCE_GRID = [0.2, 0.25, 0.3, 0.35, 0.4, 0.5, 0.6, 1.01]
+FILTER_GRID = [0.0, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4]
+
+
+def refine_protocol(
+    name: str,
+    arts: list[PtcArticle],
+    docs: list[Document],
+    train: list[int],
+    test: list[int],
+) -> dict[str, Any]:
+    """The tagger plus the refiner (sentence spans + span filter), chosen on inner CV only.
+
+    For each inner fold, a refiner is fitted on the *other* folds' out-of-fold token
+    probabilities (the same cross-fitting the shipped ``SpanDetector(refine=True)`` does on all
+    articles) and scores the fold; the candidate thresholds and the refiner's two thresholds that
+    maximise the pooled inner-CV F1 are then fitted on the whole train part (its out-of-fold
+    probabilities) on top of the train-part tagger, and scored once on the test part.
+    """
+    det, final, oof, test_probs = _LAST_PROBS[name]
+    flags = {"split_sentences": True, "skip_boilerplate": True}
+    det.set_params(**flags)
+    final.set_params(**flags)
+    gold = {i: [(s.start, s.end) for s in arts[i].spans] for i in train + test}
+    gold_train = _gold(arts, train)
+    folds = list(KFold(INNER_FOLDS, shuffle=True, random_state=SEED).split(train))
+    t0 = time.perf_counter()
+    best: tuple[dict[str, float], tuple[float, float, float, float]] | None = None
+    cache: dict[tuple[str, ...], tuple] = {}  # sentence models per fold, shared by the pairs
+    for hi, lo in REFINE_PAIRS:
+        scored = []
+        for tr, va in folds:
+            tr_i, va_i = [train[k] for k in tr], [train[k] for k in va]
+            ref = fit_refiner(
+                det,
+                [docs[i] for i in tr_i],
+                [oof[i] for i in tr_i],
+                [gold[i] for i in tr_i],
+                hi,
+                lo,
+                cache=cache,
+            )
+            for i in va_i:
+                idx, proba = oof[i]
+                masked = _mask_boilerplate(docs[i], idx, proba)
+                cands = det.hysteresis(docs[i], idx, masked, hi, lo)
+                scored.append((i, cands, *ref.scores(docs[i], idx, masked, cands)))
+        for ts in SENTENCE_GRID:
+            for tf in FILTER_GRID:
+                pred = {
+                    docs[i].id: [
+                        (s, e) for s, e, _ in SpanRefiner.combine(docs[i], rows, pl, c, pk, ts, tf)
+                    ]
+                    for i, c, rows, pl, pk in scored
+                }
+                f = _prf(pred, gold_train)
+                if best is None or f["f1"] > best[0]["f1"]:
+                    best = (f, (hi, lo, ts, tf))
+        print(f"refiner {hi}/{lo}: best so far {best}", flush=True)
+    assert best is not None
+    inner, (hi, lo, ts, tf) = best
+    fit_s = time.perf_counter() - t0
+    final.refiner_ = fit_refiner(
+        final,
+        [docs[i] for i in train],
+        [oof[i] for i in train],
+        [gold[i] for i in train],
+        hi,
+        lo,
+        cache=cache,
+        sentence_threshold=ts,
+        filter_threshold=tf,
+    )
+    t1 = time.perf_counter()
+    pred = {
+        docs[i].id: [(s, e) for s, e, _ in final.decode(docs[i], *test_probs[i], hi, lo)]
+        for i in test
+    }
+    ms = 1000 * (time.perf_counter() - t1) / len(test)
+    final.refiner_ = None
+    key = f"{name}+split+boilerplate+refine"
+    out = {
+        key: {
+            "params": {
+                **final.get_params(),
+                **flags,
+                "refine": True,
+                "sentence_threshold": ts,
+                "filter_threshold": tf,
+            },
+            "thresholds": [hi, lo],
+            "inner_cv": inner,
+            "test": _prf(pred, _gold(arts, test)),
+            "fit_s": round(fit_s, 1),
+            "ms_per_article_decode_and_refine": round(ms, 1),
+        }
+    }
+    for k in ("threshold", "extend_threshold"):
+        out[key]["params"].pop(k, None)
+    print(key, json.dumps(out[key]), flush=True)
     return out
 
 
@@ -285,6 +425,13 @@ TC_VARIANTS: dict[str, dict[str, Any]] = {
     "window+vectors": {"C": 4.0, "use_window": True, "use_vectors": True},
     "window+vectors C=2": {"C": 2.0, "use_window": True, "use_vectors": True},
     "window+vectors x2": {"C": 4.0, "use_window": True, "use_vectors": True, "vector_weight": 2.0},
+    "window+vectors x2 + shape": {
+        "C": 4.0,
+        "use_window": True,
+        "use_vectors": True,
+        "vector_weight": 2.0,
+        "use_shape": True,
+    },
     "window+vectors balanced": {
         "C": 4.0,
         "use_window": True,
@@ -333,6 +480,8 @@ def evaluate(args: argparse.Namespace, arts: list[PtcArticle], docs: list[Docume
                     args.cache,
                 )
             )
+            if args.refine:
+                results["si"].update(refine_protocol(f"logistic C={c}", arts, docs, train, test))
         for c1 in args.crf_c1:
             results["si"].update(
                 si_protocol(
@@ -389,14 +538,30 @@ def save(args: argparse.Namespace, arts: list[PtcArticle], docs: list[Document])
     params = dict(si["params"])
     hi, lo = si["thresholds"]
     make = CrfSpanDetector if si["name"].startswith("crf") else SpanDetector
-    det = make(**params, threshold=hi, extend_threshold=lo).fit(
-        docs, [[(s.start, s.end) for s in a.spans] for a in arts]
-    )
+    gold = [[(s.start, s.end) for s in a.spans] for a in arts]
+    if params.get("refine") and args.prefit:
+        # the tagger and its cross-fitted probabilities from `--prefit` (they do not depend on
+        # the refiner's choice); the refiner on top, exactly as SpanDetector(refine=True).fit
+        det, probs = pickle.loads(Path(args.prefit).read_bytes())
+        det.set_params(**params, threshold=hi, extend_threshold=lo)
+        det.refiner_ = fit_refiner(det, docs, probs, gold)
+    else:
+        det = make(**params, threshold=hi, extend_threshold=lo).fit(docs, gold)
     clf = _tc_fit(arts, range(len(arts)), **tc["params"])
     MODEL_DIR.mkdir(parents=True, exist_ok=True)
     path = MODEL_DIR / "techniques.joblib"
     joblib.dump({"detector": det, "classifier": clf, "version": "2"}, path, compress=3)
     print(f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB): {si['name']} + tc {tc['name']}")
+
+
+def prefit(args: argparse.Namespace, docs: list[Document], arts: list[PtcArticle]) -> None:
+    """The C=0.3 tagger on all articles and its cross-fitted probabilities, for ``--save``."""
+    det = SpanDetector(random_state=SEED, C=CURRENT_DET["C"])
+    gold = [[(s.start, s.end) for s in a.spans] for a in arts]
+    probs = det.cross_fitted_proba(docs, gold)
+    det.fit(docs, gold)
+    Path(args.prefit).write_bytes(pickle.dumps((det, probs)))
+    print(f"wrote {args.prefit}", flush=True)
 
 
 def main() -> None:
@@ -411,14 +576,30 @@ def main() -> None:
     parser.add_argument("--crf-c1", type=float, nargs="*", default=[0.05])
     parser.add_argument("--tc", nargs="*", choices=list(TC_VARIANTS), help="classifier variants")
     parser.add_argument("--crf-iter", type=int, default=100)
+    parser.add_argument(
+        "--prefit", type=Path, default=None, help="tagger + cross-fitted probabilities file"
+    )
+    parser.add_argument(
+        "--make-prefit", action="store_true", help="write --prefit (then --save uses it)"
+    )
+    parser.add_argument(
+        "--reuse-proba", action="store_true", help="token probabilities from --cache if there"
+    )
+    parser.add_argument(
+        "--refine", action="store_true", help="also the tagger + sentence spans + span filter"
+    )
     parser.add_argument("--scores", type=Path, default=SCORES)
     parser.add_argument("--save", action="store_true", help="fit the choice on all, save it")
     args = parser.parse_args()
 
+    global REUSE_PROBA
+    REUSE_PROBA = args.reuse_proba
     t0 = time.perf_counter()
     arts = load_ptc(args.data)
     docs = prepare(arts, args.cache)
     print(f"{len(arts)} articles prepared in {time.perf_counter() - t0:.1f}s", flush=True)
+    if args.make_prefit:
+        prefit(args, docs, arts)
     if args.eval:
         evaluate(args, arts, docs)
     if args.save:

@@ -27,6 +27,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.feature_extraction import FeatureHasher
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import KFold
 from sklearn.utils.validation import check_is_fitted
 
 from narrascope.document import Document
@@ -36,7 +37,9 @@ from narrascope.techniques._features import (
     sentence_of,
     span_cues,
     token_features,
+    word_tokens,
 )
+from narrascope.techniques._refine import SpanRefiner
 
 __all__ = ["CrfSpanDetector", "SpanDetector", "SpanItem", "TechniqueClassifier", "span_context"]
 
@@ -81,10 +84,25 @@ class _SpanDecoder:
         threshold: float | None = None,
         extend_threshold: float | None = None,
     ) -> list[tuple[int, int, float]]:
-        """Spans from token probabilities (hysteresis over runs of adjacent tokens).
+        """Spans from token probabilities: hysteresis, then the refiner when one was fitted.
 
         ``threshold``/``extend_threshold`` override the fitted defaults (tuning without refit).
         """
+        spans = self.hysteresis(doc, idx, proba, threshold, extend_threshold)
+        refiner = getattr(self, "refiner_", None)
+        if refiner is None:
+            return spans
+        return refiner.refine(doc, idx, _mask_boilerplate(doc, idx, proba), spans)  # type: ignore[no-any-return]
+
+    def hysteresis(
+        self,
+        doc: Document,
+        idx: list[int],
+        proba: np.ndarray,
+        threshold: float | None = None,
+        extend_threshold: float | None = None,
+    ) -> list[tuple[int, int, float]]:
+        """Spans from token probabilities (hysteresis over runs of adjacent tokens)."""
         high = self.threshold if threshold is None else threshold
         low = self.extend_threshold if extend_threshold is None else extend_threshold
         # models pickled before these switches existed get the rules too
@@ -146,6 +164,37 @@ def _mask_boilerplate(doc: Document, idx: list[int], proba: np.ndarray) -> np.nd
     return out
 
 
+def fit_refiner(
+    decoder: _SpanDecoder,
+    docs: Sequence[Document],
+    probs: Sequence[tuple[list[int], np.ndarray]],
+    gold: Sequence[Sequence[tuple[int, int]]],
+    threshold: float | None = None,
+    extend_threshold: float | None = None,
+    cache: dict[tuple[str, ...], tuple] | None = None,
+    **params: float,
+) -> SpanRefiner:
+    """A :class:`SpanRefiner` fitted on ``decoder``'s hysteresis spans from ``probs``.
+
+    ``probs`` must be cross-fitted (each document scored by a tagger that did not see it);
+    ``params`` go to the refiner (thresholds), defaulting to the decoder's own.
+    """
+    masked = [_mask_boilerplate(d, p[0], p[1]) for d, p in zip(docs, probs, strict=True)]
+    cands = [
+        decoder.hysteresis(d, p[0], m, threshold, extend_threshold)
+        for d, p, m in zip(docs, probs, masked, strict=True)
+    ]
+    defaults = {
+        "sentence_threshold": getattr(decoder, "sentence_threshold", 0.3),
+        "filter_threshold": getattr(decoder, "filter_threshold", 0.2),
+        "folds": getattr(decoder, "refine_folds", 3),
+        "random_state": getattr(decoder, "random_state", 0),
+    }
+    refiner = SpanRefiner(**{**defaults, **params})  # type: ignore[arg-type]
+    masked_probs = [(p[0], m) for p, m in zip(probs, masked, strict=True)]
+    return refiner.fit(docs, masked_probs, gold, cands, cache)
+
+
 class SpanDetector(_SpanDecoder, BaseEstimator):
     """Token tagger + hysteresis decoder for persuasion spans.
 
@@ -168,9 +217,17 @@ class SpanDetector(_SpanDecoder, BaseEstimator):
         stack_folds: int = 0,
         split_sentences: bool = True,
         skip_boilerplate: bool = True,
+        refine: bool = False,
+        refine_folds: int = 3,
+        sentence_threshold: float = 0.3,
+        filter_threshold: float = 0.2,
         random_state: int = 0,
     ) -> None:
         self.C = C
+        self.refine = refine
+        self.refine_folds = refine_folds
+        self.sentence_threshold = sentence_threshold
+        self.filter_threshold = filter_threshold
         self.split_sentences = split_sentences
         self.skip_boilerplate = skip_boilerplate
         self.stack_folds = stack_folds
@@ -225,7 +282,42 @@ class SpanDetector(_SpanDecoder, BaseEstimator):
                 [self._stack_matrix(m, p, s) for m, p, s in zip(mats, first, sents, strict=True)]
             )
             self.stack_model_ = self._linear().fit(stacked, target)
+        self.refiner_ = None
+        if getattr(self, "refine", False) and len(mats) >= 2:
+            self.refiner_ = fit_refiner(self, X, self.cross_fitted_proba(X, y, mats, labels), y)
         return self
+
+    def cross_fitted_proba(
+        self,
+        X: Sequence[Document],
+        y: Sequence[Sequence[tuple[int, int]]],
+        mats: list[sp.csr_matrix] | None = None,
+        labels: list[np.ndarray] | None = None,
+    ) -> list[tuple[list[int], np.ndarray]]:
+        """Token probabilities of each training document from a tagger that did not see it.
+
+        Why: on its own training articles the tagger is far more confident than on unseen ones,
+        and the refiner must learn what its probabilities look like on new text. Article-level
+        ``refine_folds``-fold split (KFold, shuffled with ``random_state``).
+        """
+        if mats is None or labels is None:
+            hasher = self._hasher()
+            mats, labels = [], []
+            for doc, spans in zip(X, y, strict=True):
+                idx, f = token_features(doc)
+                mats.append(hasher.transform(f) if f else sp.csr_matrix((0, self.n_features)))
+                labels.append(_token_labels(doc, idx, spans))
+        n_folds = min(self.refine_folds, len(mats))
+        folds = KFold(n_folds, shuffle=True, random_state=self.random_state)
+        probs: list[tuple[list[int], np.ndarray]] = [([], np.zeros(0))] * len(mats)
+        for tr, va in folds.split(np.arange(len(mats))):
+            model = self._linear().fit(
+                sp.vstack([mats[i] for i in tr]), np.concatenate([labels[i] for i in tr])
+            )
+            for i in va:
+                idx = word_tokens(X[i])
+                probs[i] = (idx, model.predict_proba(mats[i])[:, 1] if len(idx) else np.zeros(0))
+        return probs
 
     @staticmethod
     def _context_features(proba: np.ndarray, sent_ids: list[int]) -> list[list[str]]:
@@ -457,6 +549,33 @@ def _span_vectors(spans: list[str], X: Sequence[SpanItem]) -> np.ndarray:
 _WORDISH = re.compile(r"\w+|[!?\"“”]")
 
 
+def _shape_cues(text: str, start: int, end: int) -> list[str]:
+    """Where the span sits in its sentence and article, and its edge words.
+
+    Why: the long techniques (doubt, causal oversimplification, appeal to fear) cover most of a
+    sentence while loaded language is a word or two inside one, and repetition is a phrase the
+    article says more than once; n-grams of the span alone see neither.
+    """
+    context = span_context(text, start, end)
+    share = (end - start) / max(1, len(context.strip()))
+    words = _WORDISH.findall(text[start:end].lower())
+    low = text[start:end].lower().strip()
+    feats = [f"share={min(int(share * 5), 5)}"]
+    before = text[max(0, start - 3) : start]
+    if not before.strip() or before.rstrip().endswith((".", "!", "?", "\n")):
+        feats.append("sent_start")
+    after = text[end : end + 3]
+    if not after.strip() or after.lstrip()[:1] in (".", "!", "?"):
+        feats.append("sent_end")
+    if words:
+        feats += ["first=" + words[0], "last=" + words[-1]]
+    if len(low) > 3:
+        lowered = text.lower()
+        feats.append("earlier=" + str(min(lowered.count(low, 0, start), 3)))
+        feats.append("later=" + str(min(lowered.count(low, end), 3)))
+    return feats
+
+
 class TechniqueClassifier(ClassifierMixin, BaseEstimator):
     """Multinomial logistic regression over span n-grams, context words and cue features."""
 
@@ -467,6 +586,7 @@ class TechniqueClassifier(ClassifierMixin, BaseEstimator):
         use_chars: bool = True,
         use_cues: bool = True,
         use_window: bool = False,
+        use_shape: bool = False,
         use_vectors: bool = False,
         vector_weight: float = 1.0,
         class_weight: str | None = None,
@@ -478,6 +598,7 @@ class TechniqueClassifier(ClassifierMixin, BaseEstimator):
         self.use_chars = use_chars
         self.use_cues = use_cues
         self.use_window = use_window
+        self.use_shape = use_shape
         self.use_vectors = use_vectors
         self.vector_weight = vector_weight
         self.class_weight = class_weight
@@ -527,6 +648,9 @@ class TechniqueClassifier(ClassifierMixin, BaseEstimator):
         if getattr(self, "use_window", False):
             hasher = FeatureHasher(n_features=2**16, input_type="string", alternate_sign=False)
             blocks.append(hasher.transform([_window(t, s, e) for t, s, e in X]))
+        if getattr(self, "use_shape", False):
+            hasher = FeatureHasher(n_features=2**14, input_type="string", alternate_sign=False)
+            blocks.append(hasher.transform([_shape_cues(t, s, e) for t, s, e in X]))
         if getattr(self, "use_vectors", False):
             weight = getattr(self, "vector_weight", 1.0)
             blocks.append(sp.csr_matrix(weight * _span_vectors(spans, X)))
