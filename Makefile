@@ -17,7 +17,7 @@ $(STAMP): requirements.lock pyproject.toml
 
 demo: $(STAMP)
 	mkdir -p out
-	$(BIN)/narrascope analyze src/narrascope/demo/corpus --db $(DEMO_DB)
+	$(BIN)/narrascope analyze src/narrascope/demo/corpus --db $(DEMO_DB) --outlets src/narrascope/demo/outlets.csv
 	$(BIN)/narrascope report --db $(DEMO_DB) --out out/report.html --title "narrascope demo corpus"
 	@echo "Open out/report.html in a browser; the results are in $(DEMO_DB)."
 	@echo "Dashboard and JSON API: $(BIN)/narrascope serve --db $(DEMO_DB), then open http://127.0.0.1:8000/ (set NARRASCOPE_TOKEN to allow submitting articles)."
