@@ -20,11 +20,11 @@ pytest.importorskip("fastapi")
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import text
+from sqlalchemy import create_engine, text
 
 from api_fixtures import build_db
 from narrascope.api import ServeSettings, create_app
-from narrascope.cli._stories import story_list, story_page
+from narrascope.cli._stories import story_detail, story_list, story_page
 from narrascope.store import Database
 from test_store_postgres import pg_url  # noqa: F401 - the throwaway cluster fixture
 from test_store_relational import (
@@ -158,3 +158,20 @@ def test_the_dashboard_pages_with_the_same_total(served: tuple[TestClient, Datab
     assert [s["id"] for s in full[6:]] == [
         int(part.split('"', 1)[0]) for part in later.split('href="/stories/')[1:]
     ]
+
+
+def test_a_stale_story_is_read_with_one_connection_at_a_time(
+    served: tuple[TestClient, Database],
+) -> None:
+    """Claims recomputed on read (no stored rows here) load documents through the pool;
+    holding a second connection meanwhile let 20 concurrent story pages exhaust it."""
+    _, shared = served
+    db = Database(shared.url, read_only=True)
+    try:
+        db.engine = create_engine(db.url, pool_size=1, max_overflow=0, pool_timeout=1)
+        sid = next(s["id"] for s in story_list(shared) if s["title"] == "Mid")
+        detail = story_detail(db, sid)
+        assert detail is not None and len(detail["articles"]) == 3
+    finally:
+        db.engine.dispose()
+        db.close()
