@@ -420,11 +420,14 @@ def run_store(store: str, db: str, work: Path, args: argparse.Namespace) -> list
     try:
         rows = measure(base, args.seconds, args.requests, "idle")
         texts = job_texts(base, args.job_articles)
-        job = httpx.post(
+        submitted = httpx.post(
             f"{base}/api/articles",
             json={"articles": texts},
             headers={"Authorization": f"Bearer {TOKEN}"},
-        ).json()["job"]
+        )
+        if submitted.status_code != 202:
+            raise SystemExit(f"the job was refused: {submitted.status_code} {submitted.text}")
+        job = submitted.json()["job"]
         while httpx.get(f"{base}/api/jobs/{job}").json()["state"] == "queued":
             time.sleep(0.2)
         busy = measure(base, args.seconds, args.requests, "analysis running", job)
@@ -446,7 +449,9 @@ def main() -> None:
     parser.add_argument("--articles", type=int, default=10_000)
     parser.add_argument("--seconds", type=float, default=8.0, help="per scenario, at most")
     parser.add_argument("--requests", type=int, default=2000, help="per scenario, at most")
-    parser.add_argument("--job-articles", type=int, default=40)
+    parser.add_argument(
+        "--job-articles", type=int, default=40, help="at most 100 (one job of the API)"
+    )
     parser.add_argument("--work", type=Path, default=None)
     parser.add_argument("--out", type=Path, default=None, help="write the rows as JSON here")
     parser.add_argument(
@@ -464,6 +469,8 @@ def main() -> None:
     )
     parser.add_argument("--no-sqlite", action="store_true", help="PostgreSQL only")
     args = parser.parse_args()
+    if not 1 <= args.job_articles <= 100:
+        raise SystemExit("--job-articles: 1 to 100 (the API takes at most 100 per job)")
     if not args.source.exists():
         raise SystemExit(f"{args.source}: no such database (run `make demo` first)")
     postgres = args.postgres or bool(args.postgres_url)
