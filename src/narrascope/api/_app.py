@@ -517,21 +517,18 @@ def _api_router(state: ServerState) -> APIRouter:
         offset: Offset = 0,
     ) -> dict[str, Any]:
         """Stories (the same event across outlets), newest first: ``stories --json`` items."""
-        from narrascope.cli._stories import story_list
+        from narrascope.cli._stories import story_page
 
-        found = story_list(
+        items, total = story_page(
             state.db,
             since=check_date("since", since),
             until=check_date("until", until),
             outlet=outlet or None,
             min_outlets=min_outlets,
+            limit=limit,
+            offset=offset,
         )
-        return {
-            "total": len(found),
-            "limit": limit,
-            "offset": offset,
-            "items": found[offset : offset + limit],
-        }
+        return {"total": total, "limit": limit, "offset": offset, "items": items}
 
     @api.get("/stories/{story_id}", tags=["stories"])
     def story(story_id: int) -> dict[str, Any]:

@@ -22,7 +22,15 @@ from narrascope.cli._common import DbOption, check_dates, fail
 from narrascope.cli._safe import SafeCsvWriter, json_text, term_text
 from narrascope.errors import NarrascopeError
 
-__all__ = ["export_story_csvs", "report_stories", "stories", "story", "story_detail", "story_list"]
+__all__ = [
+    "export_story_csvs",
+    "report_stories",
+    "stories",
+    "story",
+    "story_detail",
+    "story_list",
+    "story_page",
+]
 
 _out = Console()
 #: evidence quotes shown per entity and outlet
@@ -59,23 +67,13 @@ def _article_rows(conn: Any, story_ids: list[int]) -> dict[int, list[dict[str, A
     return out
 
 
-def story_list(
-    database: Any,
-    *,
-    since: str | None = None,
-    until: str | None = None,
-    outlet: str | None = None,
-    min_outlets: int = 0,
-) -> list[dict[str, Any]]:
-    """Stories (newest last publication first) in the issue's ``stories --json`` shape.
-
-    ``since``/``until`` keep stories whose span of publication overlaps them;
-    ``outlet`` those with an article of that outlet; ``min_outlets`` those told by
-    at least that many named outlets.
-    """
+def _story_filter(
+    since: str | None, until: str | None, outlet: str | None, min_outlets: int
+) -> tuple[str, dict[str, Any]]:
+    """The ``WHERE`` of :func:`story_list` and :func:`story_page` over ``stories s``."""
     # a story whose articles were all replaced by edited versions has none left
     where = ["EXISTS (SELECT 1 FROM story_articles e WHERE e.story_id = s.id)"]
-    params: dict[str, Any] = {"min": min_outlets}
+    params: dict[str, Any] = {}
     if since:
         where.append("(s.last_published IS NULL OR s.last_published >= :since)")
         params["since"] = since
@@ -88,16 +86,17 @@ def story_list(
             " WHERE x.story_id = s.id AND y.outlet = :outlet)"
         )
         params["outlet"] = outlet
-    sql = (
-        "SELECT s.id, s.title, s.first_published, s.last_published FROM stories s"
-        f" WHERE {' AND '.join(where)} AND (SELECT count(DISTINCT a.outlet) FROM story_articles"
-        " sa JOIN articles a ON a.id = sa.article_id WHERE sa.story_id = s.id"
-        " AND a.outlet <> '') >= :min"
-        " ORDER BY s.last_published IS NULL, s.last_published DESC, s.id"
-    )
-    with database.engine.connect() as conn:
-        heads = conn.execute(text(sql), params).all()
-        members = _article_rows(conn, [int(h[0]) for h in heads])
+    if min_outlets > 0:  # a count is always >= 0: no per-story count for the default
+        where.append(
+            "(SELECT count(DISTINCT a.outlet) FROM story_articles sa JOIN articles a"
+            " ON a.id = sa.article_id WHERE sa.story_id = s.id AND a.outlet <> '') >= :min"
+        )
+        params["min"] = min_outlets
+    return " AND ".join(where), params
+
+
+def _story_items(conn: Any, heads: list[Any]) -> list[dict[str, Any]]:
+    members = _article_rows(conn, [int(h[0]) for h in heads])
     result = []
     for sid, title, first, last in heads:
         arts = members[int(sid)]
@@ -113,6 +112,70 @@ def story_list(
             }
         )
     return result
+
+
+def _story_heads(
+    conn: Any, where: str, params: dict[str, Any], limit: int | None, offset: int
+) -> list[Any]:
+    sql = (
+        f"SELECT s.id, s.title, s.first_published, s.last_published FROM stories s WHERE {where}"
+        " ORDER BY s.last_published IS NULL, s.last_published DESC, s.id"
+    )
+    if limit is not None:
+        sql += " LIMIT :limit OFFSET :offset"
+        params = {**params, "limit": max(limit, 0), "offset": max(offset, 0)}
+    elif offset > 0:
+        # SQLite has no OFFSET without LIMIT; -1 there and NULL on PostgreSQL mean "all"
+        sql += " LIMIT -1 OFFSET :offset" if conn.dialect.name == "sqlite" else " OFFSET :offset"
+        params = {**params, "offset": offset}
+    return conn.execute(text(sql), params).all()
+
+
+def story_list(
+    database: Any,
+    *,
+    since: str | None = None,
+    until: str | None = None,
+    outlet: str | None = None,
+    min_outlets: int = 0,
+    limit: int | None = None,
+    offset: int = 0,
+) -> list[dict[str, Any]]:
+    """Stories (newest last publication first) in the issue's ``stories --json`` shape.
+
+    ``since``/``until`` keep stories whose span of publication overlaps them;
+    ``outlet`` those with an article of that outlet; ``min_outlets`` those told by
+    at least that many named outlets. ``limit``/``offset`` page in SQL, so a page
+    reads the members of its own stories only (the default: every story).
+    """
+    where, params = _story_filter(since, until, outlet, min_outlets)
+    with database.engine.connect() as conn:
+        return _story_items(conn, _story_heads(conn, where, params, limit, offset))
+
+
+def story_page(
+    database: Any,
+    *,
+    since: str | None = None,
+    until: str | None = None,
+    outlet: str | None = None,
+    min_outlets: int = 0,
+    limit: int = 50,
+    offset: int = 0,
+) -> tuple[list[dict[str, Any]], int]:
+    """``(items, total)``: one page of :func:`story_list` and how many stories match.
+
+    What the API and the dashboard list: the total is a ``COUNT`` and the page a
+    ``LIMIT``/``OFFSET`` over one connection, so a page reads only its own stories' members.
+    """
+    where, params = _story_filter(since, until, outlet, min_outlets)
+    with database.engine.connect() as conn:
+        total = int(
+            conn.execute(text(f"SELECT count(*) FROM stories s WHERE {where}"), params).scalar()
+            or 0
+        )
+        items = _story_items(conn, _story_heads(conn, where, params, limit, offset))
+    return items, total
 
 
 #: techniques listed per outlet ("top techniques")

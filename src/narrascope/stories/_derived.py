@@ -102,13 +102,18 @@ def _members(conn: Any, sid: int) -> list[str]:
 
 def _compute(
     database: Any,
-    conn: Any,
-    sid: int,
+    members: list[str],
     outlet_groups: Mapping[str, str] | None,
     encode: Callable[[list[str]], Any] | None = None,
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """Claims (with their quotes) and timeline entries of one story, in the stored shape."""
-    docs = database.load_documents(_members(conn, sid))
+    """Claims (with their quotes) and timeline entries of one story (its ``members``,
+    from :func:`_members`), in the stored shape.
+
+    Called with no connection of the caller's open: ``load_documents`` takes one from
+    the pool, and a caller holding another while it waits would let concurrent readers
+    (the server's threads) exhaust the pool and wait on each other until it times out.
+    """
+    docs = database.load_documents(members)
     report = group_claims(
         docs, encode=encode, outlet_groups=outlet_groups, omission_share=OMISSION_SHARE
     )
@@ -301,13 +306,16 @@ def story_claims_timeline(
                 if o and o.strip()
             }
         )
-        if stored == key:
+        fresh = stored == key
+        if fresh:
             claims, timeline = _read(conn, sid)
         else:
-            claims, timeline = _compute(database, conn, sid, groups)
-            if not getattr(database, "read_only", False):
-                with database._writer.begin() as wconn:
-                    _store(wconn, sid, claims, timeline, key)
+            members = _members(conn, sid)
+    if not fresh:  # computed and stored with the read connection back in the pool
+        claims, timeline = _compute(database, members, groups)
+        if not getattr(database, "read_only", False):
+            with database._writer.begin() as wconn:
+                _store(wconn, sid, claims, timeline, key)
     flags, omitted = flag_sides(
         [c["outlets"] for c in claims], story_outlets, groups, OMISSION_SHARE
     )
@@ -351,7 +359,8 @@ def derive_stories(
             if exists[0] == key:
                 continue
             groups = dict(outlet_groups) if outlet_groups is not None else learnt_groups(conn, sid)
-            claims, timeline = _compute(database, conn, sid, groups, encode)
+            members = _members(conn, sid)
+        claims, timeline = _compute(database, members, groups, encode)
         with database._writer.begin() as wconn:
             _store(wconn, sid, claims, timeline, key)
         done += 1

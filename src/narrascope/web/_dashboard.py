@@ -238,7 +238,7 @@ def dashboard_router(state: Any) -> APIRouter:
 
     @pages.get("/stories", response_class=HTMLResponse)
     def stories(request: Request) -> HTMLResponse:
-        from narrascope.cli._stories import story_list
+        from narrascope.cli._stories import story_page
 
         params = {
             k: (request.query_params.get(k) or "")[:500] for k in ("outlet", "since", "until")
@@ -246,18 +246,20 @@ def dashboard_router(state: Any) -> APIRouter:
         for name in ("since", "until"):
             check_date(name, params[name] or None)
         offset = _offset(request.query_params.get("offset"))
-        found = story_list(
+        found, total = story_page(
             state.db,
             since=params["since"] or None,
             until=params["until"] or None,
             outlet=params["outlet"] or None,
+            limit=PAGE,
+            offset=offset,
         )
         return _render(
             request,
             "stories.html",
-            stories=found[offset : offset + PAGE],
+            stories=found,
             params=params,
-            pager=_pager(len(found), offset, params),
+            pager=_pager(total, offset, params),
         )
 
     @pages.get("/stories/{story_id}", response_class=HTMLResponse)
