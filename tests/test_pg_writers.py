@@ -21,6 +21,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
+import ray_stages  # noqa: F401 - registers the test stage ("test.mark.v1") here
+from narrascope.app import AnalyzeSummary, Narrascope
+from narrascope.config import Config
 from narrascope.document import Document, Entity, Sentence
 from narrascope.errors import StoreError
 from narrascope.store import Database
@@ -30,7 +33,7 @@ from test_scale_faults import WORDS, _env, _Server
 DRIVER = """
 import json, sys
 import ray_stages
-from narrascope.app import Narrascope
+from narrascope.app import AnalyzeSummary, Narrascope
 from narrascope.config import Config
 from narrascope.errors import StoreError
 db, inputs = sys.argv[1], json.loads(sys.argv[2])
@@ -128,33 +131,42 @@ def _state(db: str) -> dict[str, object]:
     }
 
 
-@pytest.mark.parametrize("overlap", [False, True])
+def _analyze_here(db: str, inputs: list[Path]) -> dict:
+    """The same run as ``DRIVER``'s, in this process (no interpreter to start)."""
+    app = Narrascope(db, Config(stages=["mark"], factories={"mark": "test.mark.v1"}, batch_size=4))
+    app.story_encoder = False
+    try:
+        return app.analyze([str(p) for p in inputs]).as_dict()
+    finally:
+        app.close()
+
+
 def test_two_runs_at_once_equal_the_same_runs_one_after_the_other(
-    overlap: bool, pg: _Server, tmp_path: Path
+    pg: _Server, tmp_path: Path
 ) -> None:
-    """Different corpora, and corpora sharing files (which both runs may analyse):
-    both runs succeed, every article is stored once and in one story, and the database
-    holds what running them one after the other leaves."""
+    """Two corpora, each of its own files and of files both share (which both runs may
+    analyse at once): both runs succeed, every article is stored once and in one story,
+    and the database holds what running them one after the other leaves."""
     a, b = _texts(tmp_path / "a", "a", 10), _texts(tmp_path / "b", "b", 10)
-    runs = [[a], [b]]
-    if overlap:
-        shared = _texts(tmp_path / "shared", "s", 8)
-        runs = [[a, shared], [b, shared]]
-    name = "overlap" if overlap else "apart"
-    together = pg.fresh_database(f"{name}_together")
+    shared = _texts(tmp_path / "shared", "s", 8)
+    runs = [[a, shared], [b, shared]]
+    together = pg.fresh_database("together")
     outcomes = _analyze_at_once(together, runs, delay=0.05)
-    total = 28 if overlap else 20
-    assert sum(o["new"] for o in outcomes) >= total
-    assert sum(o["analysed"] for o in outcomes) <= total + (8 if overlap else 0)
-    apart = pg.fresh_database(f"{name}_apart")
+    assert sum(o["new"] for o in outcomes) >= 28
+    assert 28 <= sum(o["analysed"] for o in outcomes) <= 36
+    database = Database(together)
+    with database.engine.connect() as conn:
+        (s1, f1), (s2, f2) = conn.execute(text("SELECT started_at, finished_at FROM runs")).all()
+    database.close()
+    assert s1 <= f2 and s2 <= f1  # they did run at once (both were let write)
+    apart = pg.fresh_database("apart")
     for inputs in runs:
-        _analyze_at_once(apart, [inputs], delay=0)
+        _analyze_here(apart, inputs)
     state = _state(together)
-    assert len(state["articles"]) == total
+    assert len(state["articles"]) == 28
     assert state == _state(apart)
     # and a re-run of both finds nothing to do
-    again = _analyze_at_once(together, runs, delay=0)
-    assert sum(o["analysed"] for o in again) == 0
+    assert sum(_analyze_here(together, inputs)["analysed"] for inputs in runs) == 0
 
 
 def test_analyze_runs_share_the_writer_lock_that_prune_takes_alone(pg: _Server) -> None:
@@ -194,16 +206,21 @@ def test_the_corpus_steps_wait_for_each_other_with_a_notice(pg: _Server) -> None
         database.close()
 
 
+@pytest.mark.parametrize("edited", [False, True])
 def test_a_batch_storing_an_article_another_is_storing_waits_and_replaces_it(
-    pg: _Server,
+    edited: bool, pg: _Server
 ) -> None:
-    """Two runs store the same article at once: without the per-article lock the later
-    transaction would not see the earlier's uncommitted entity rows and add its own."""
-    db = pg.fresh_database("same_article")
+    """Two runs store the same file at once, unchanged (one article id) or edited in
+    between (two ids, one source). The later transaction waits for the earlier one and
+    then replaces what it stored, as a run after it would: one article, its rows once.
+    (The same id alone would wait on the article's row; an edited file's earlier
+    version is found by its source, which only the per-source lock makes it wait for.)"""
+    db = pg.fresh_database(f"same_article_{int(edited)}")
     first, second = Database(db), Database(db)
 
-    def doc() -> Document:
-        d = Document(id="p1", text="Title\n\nThe Kremlin said no.", title="Title", source="p.txt")
+    def doc(version: int) -> Document:
+        body = "The Kremlin said no." if version == 1 else "The Kremlin said yes."
+        d = Document(id=f"p{version}", text=f"Title\n\n{body}", title="Title", source="p.txt")
         d.sentences = [Sentence(0, 5, "Title")]
         d.entities = [Entity("org:kremlin", "Kremlin", "ORG", ["Kremlin"], [])]
         d.stage_versions["nlp"] = "1"
@@ -214,14 +231,14 @@ def test_a_batch_storing_an_article_another_is_storing_waits_and_replaces_it(
 
     def save() -> None:
         try:
-            second.save_documents([doc()], NLP)
+            second.save_documents([doc(2 if edited else 1)], NLP)
         except BaseException as exc:  # pragma: no cover - reported below
             errors.append(exc)
         done.set()
 
     with first._writer.begin() as conn:
-        first._lock_rows(conn, [doc()])
-        first._save_batch(conn, [doc()], NLP, {}, "t")
+        first._lock_rows(conn, [doc(1)])
+        first._save_batch(conn, [doc(1)], NLP, {}, "t")
         writer = threading.Thread(target=save)
         writer.start()
         time.sleep(0.5)
@@ -229,7 +246,44 @@ def test_a_batch_storing_an_article_another_is_storing_waits_and_replaces_it(
     writer.join(30)
     assert done.is_set() and not errors
     with first.engine.connect() as conn:
+        ids = conn.execute(text("SELECT id FROM articles")).scalars().all()
+        assert ids == ["p2" if edited else "p1"]
         assert conn.execute(text("SELECT count(*) FROM entities")).scalar() == 1
         assert conn.execute(text("SELECT count(*) FROM stage_results")).scalar() == 1
+    assert first.check_integrity() == []
     for database in (first, second):
         database.close()
+
+
+def test_a_run_stores_its_articles_then_waits_for_the_corpus_steps(
+    pg: _Server, tmp_path: Path
+) -> None:
+    """While another run holds the corpus-wide steps, `analyze` stores its articles,
+    says that it waits, and assigns their stories once the lock is free."""
+    db = pg.fresh_database("waits")
+    corpus = _texts(tmp_path / "w", "w", 4)
+    holder = Database(db)
+    notices: list[str] = []
+    summaries: list[AnalyzeSummary] = []
+
+    def run() -> None:
+        app = Narrascope(db, Config(stages=["mark"], factories={"mark": "test.mark.v1"}))
+        app.story_encoder = False
+        app.notice = notices.append
+        summaries.append(app.analyze([str(corpus)]))
+        app.close()
+
+    with holder.corpus_lock():
+        runner = threading.Thread(target=run)
+        runner.start()
+        deadline = time.monotonic() + 60
+        while not notices and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert notices and "waiting" in notices[0]
+        assert holder.count() == 4  # stored before it waits
+        assert runner.is_alive() and not summaries
+        with holder.engine.connect() as conn:
+            assert conn.execute(text("SELECT count(*) FROM story_articles")).scalar() == 0
+    runner.join(60)
+    assert summaries and summaries[0].stories_assigned == 4
+    holder.close()
