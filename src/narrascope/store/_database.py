@@ -19,7 +19,7 @@ what a write reads (does this article exist yet?) cannot change before it writes
 On PostgreSQL several ``analyze`` runs may write at once (``start_run(...,
 shared=True)`` takes the writer lock shared): each batch transaction first takes
 a transaction-scoped advisory lock per article id and source, so two runs storing
-the same article serialise and the later one replaces the earlier's rows; the
+the same file take turns and the later one replaces the earlier's rows; the
 corpus-wide steps (stories, outlet groups, claims) run one run at a time under
 :meth:`Database.corpus_lock`. ``prune`` still takes the writer lock exclusively.
 Readers can open a database they may not write (``read_only=True``): they
@@ -441,13 +441,15 @@ class Database:
     def _lock_rows(self, conn: Connection, docs: Sequence[Document]) -> None:
         """On PostgreSQL, lock the batch's article ids and sources for this transaction.
 
-        Why: concurrent runs may store the same article (overlapping inputs), and
-        under READ COMMITTED both would delete the article's entity rows (none yet,
-        for each) and insert their own: twice the rows. With the lock, the later
-        transaction waits for the earlier one's commit and then sees its rows, which
-        it replaces, as a re-run would. Sources are locked too: storing an edited
-        file deletes the article its earlier version left. Keys are taken in sorted
-        order, so two batches never wait for each other crosswise.
+        Why: concurrent runs may store the same file at once (overlapping inputs).
+        An unchanged file (one article id) would wait on the article's row anyway,
+        but at whichever point of the batch it comes, so two batches could wait for
+        each other crosswise (a deadlock PostgreSQL breaks by aborting one); an
+        edited file's earlier version is found by its source, which nothing else
+        makes the later transaction wait for: both versions would stay. With the
+        locks, taken first and in sorted order, the later transaction waits for the
+        earlier one's commit and then sees its rows, which it replaces, as a run
+        after it would.
         """
         if self.dialect != "postgresql":
             return
