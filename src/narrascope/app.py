@@ -106,6 +106,9 @@ class Narrascope:
         self.story_encoder: Any = None
         #: outlet -> learnt group for one-sided claims (None: ``outlets.learnt_group``)
         self.outlet_groups: dict[str, str] | None = None
+        #: told why a run waits (another run's corpus-wide steps on PostgreSQL); the
+        #: CLI prints it, a library caller may log it
+        self.notice: Callable[[str], None] | None = _to_stderr
         #: where the stages run: "local" (this process) or "ray" (narrascope.pipeline._ray)
         self.engine = "local"
         #: the Ray cluster to join (None: start a local instance) and how many actors
@@ -209,7 +212,9 @@ class Narrascope:
 
         summary = AnalyzeSummary()
         started = time.perf_counter()
-        run_id = self.db.start_run(command)
+        # on PostgreSQL several runs write at once (issue 19): the writer lock is shared,
+        # the corpus-wide steps below take their own exclusive lock
+        run_id = self.db.start_run(command, shared=self.db.concurrent_writers)
         pipeline = self.pipeline
         versions = pipeline.versions
         total: int | None = None
@@ -230,25 +235,39 @@ class Narrascope:
             if self._ray is not None:
                 self._ray.close()
                 self._ray = None
-        if self.stories and summary.ingested:
-            from narrascope.stories._assign import assign_stories
-            from narrascope.stories._derived import derive_stories
+        if summary.ingested:
+            # one run at a time from here (stable story ids, one outlet-group summary):
+            # a concurrent run's articles stored by now are unassigned, so whichever run
+            # takes the lock later assigns them too
+            with self.db.corpus_lock(self.notice):
+                self._corpus_steps(summary, options)
+        summary.seconds_total = time.perf_counter() - started
+        self.db.finish_run(run_id, summary.as_dict())
+        if summary.ingested == 0 and self._created is not None:
+            self._remove_created()
+        return summary
 
-            touched: set[int] = set()
+    def _corpus_steps(self, summary: AnalyzeSummary, options: Any) -> None:
+        """Stories, outlet groups and claims: the steps that read the whole corpus."""
+        touched: set[int] = set()
+        if self.stories:
+            from narrascope.stories._assign import assign_stories
+
             summary.stories_assigned = assign_stories(
                 self.db, encoder=self.story_encoder, touched=touched
             )
-        if summary.ingested:
-            # what a user's outlets file declares, and the outlet groups learnt from what
-            # the outlets push (a few SQL aggregates: cheap next to the analysis)
-            from narrascope.trends import record_declared_outlets, update_outlet_groups
-            from narrascope.trends._summary import is_fresh
+        # what a user's outlets file declares, and the outlet groups learnt from what
+        # the outlets push (a few SQL aggregates: cheap next to the analysis)
+        from narrascope.trends import record_declared_outlets, update_outlet_groups
+        from narrascope.trends._summary import is_fresh
 
-            if options is not None and getattr(options, "outlets", None) is not None:
-                record_declared_outlets(self.db, options.outlets)
-            if not is_fresh(self.db):  # a re-run that changed nothing keeps the summary
-                update_outlet_groups(self.db)
-        if self.stories and summary.ingested:
+        if options is not None and getattr(options, "outlets", None) is not None:
+            record_declared_outlets(self.db, options.outlets)
+        if not is_fresh(self.db):  # a re-run that changed nothing keeps the summary
+            update_outlet_groups(self.db)
+        if self.stories:
+            from narrascope.stories._derived import derive_stories
+
             # claims and timelines of the changed stories only (bounded by this run's
             # articles); one-sided claims read the groups just learnt
             encode = None
@@ -259,11 +278,6 @@ class Narrascope:
 
                 encode = self.story_encoder or load_encoder()[1]
             derive_stories(self.db, touched, outlet_groups=self.outlet_groups, encode=encode)
-        summary.seconds_total = time.perf_counter() - started
-        self.db.finish_run(run_id, summary.as_dict())
-        if summary.ingested == 0 and self._created is not None:
-            self._remove_created()
-        return summary
 
     def _stream(
         self,
@@ -378,6 +392,13 @@ def _closing_batches(stream: Iterator[Document], size: int) -> Iterator[list[Doc
         close = getattr(stream, "close", None)
         if close is not None:
             close()
+
+
+def _to_stderr(message: str) -> None:
+    """The default :attr:`Narrascope.notice`: one line on standard error."""
+    import sys
+
+    print(f"narrascope: {message}", file=sys.stderr, flush=True)
 
 
 def _fatal(exc: SQLAlchemyError) -> bool:

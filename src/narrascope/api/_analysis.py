@@ -76,10 +76,14 @@ class Analyser:
             app.db.unlock_writer()
 
     def _lock_writer(self, app: Any, job: Job) -> None:
-        """Wait for the writer lock (a CLI ``analyze`` may hold it), unless the server stops."""
+        """Wait for the writer lock (a CLI ``analyze`` may hold it), unless the server stops.
+
+        On PostgreSQL it is taken shared, as ``analyze`` takes it there: jobs and CLI
+        runs write at once, their corpus-wide steps one at a time (``corpus_lock``).
+        """
         while True:
             try:
-                app.db.lock_writer()
+                app.db.lock_writer(shared=app.db.concurrent_writers)
                 return
             except StoreError as exc:
                 if self.stopping():

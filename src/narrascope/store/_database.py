@@ -12,11 +12,16 @@ which is what makes re-runs incremental: an unchanged article whose stage
 versions are current is skipped, and after a model upgrade only the stale
 stage runs again.
 
-Writers are serialised: :meth:`Database.start_run` takes a per-database writer
-lock (a ``flock`` on ``<file>.lock`` for SQLite, an advisory lock for
-PostgreSQL) that a second ``analyze`` on the same database is refused with, and
-every SQLite write transaction starts with ``BEGIN IMMEDIATE`` so that what a
-write reads (does this article exist yet?) cannot change before it writes.
+Writers: on SQLite :meth:`Database.start_run` takes a per-database writer lock
+(a ``flock`` on ``<file>.lock``) that a second ``analyze`` on the same file is
+refused with, and every write transaction starts with ``BEGIN IMMEDIATE`` so that
+what a write reads (does this article exist yet?) cannot change before it writes.
+On PostgreSQL several ``analyze`` runs may write at once (``start_run(...,
+shared=True)`` takes the writer lock shared): each batch transaction first takes
+a transaction-scoped advisory lock per article id and source, so two runs storing
+the same file take turns and the later one replaces the earlier's rows; the
+corpus-wide steps (stories, outlet groups, claims) run one run at a time under
+:meth:`Database.corpus_lock`. ``prune`` still takes the writer lock exclusively.
 Readers can open a database they may not write (``read_only=True``): they
 never migrate it and never create files next to it.
 """
@@ -26,7 +31,8 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -148,6 +154,7 @@ class Database:
         self.read_only = read_only
         self._lock_file: IO[str] | None = None
         self._lock_conn: Connection | None = None
+        self._lock_shared = False
         self._pending_rejects: list[dict[str, Any]] = []
         sqlite_file = (make_url(self.url).database or "") if self.url.startswith("sqlite") else ""
         self.path = Path(sqlite_file) if sqlite_file else None
@@ -266,14 +273,25 @@ class Database:
             )
 
     # ------------------------------------------------------- writer lock
-    def lock_writer(self) -> None:
+    @property
+    def concurrent_writers(self) -> bool:
+        """Whether several ``analyze`` runs may write here at once (PostgreSQL only:
+        SQLite has one writer at a time anyway, and its lock file is local)."""
+        return self.dialect == "postgresql"
+
+    def lock_writer(self, *, shared: bool = False) -> None:
         """Make this the database's only writer until :meth:`unlock_writer` or exit.
 
-        Why: two ``analyze`` runs on one database would both triage the same new
+        Why: two ``analyze`` runs on one SQLite file would both triage the same new
         articles as new and both store them. Triage and writes of one run must see
         each other, so a second writer is refused with a message naming the
         first. The lock is the operating system's (``flock``) or the server's
         (``pg_try_advisory_lock``), so it goes with a killed process.
+
+        ``shared`` (PostgreSQL only, ignored elsewhere): take the lock shared, as
+        ``analyze`` runs do there; they exclude an exclusive writer (``prune``)
+        but not each other, since their writes are made safe per article
+        (:meth:`save_documents`) and their corpus-wide steps by :meth:`corpus_lock`.
         """
         if self._lock_file is not None or self._lock_conn is not None:
             return
@@ -307,9 +325,8 @@ class Database:
             return  # an in-memory SQLite database has no other writer
         conn = self.engine.connect()
         try:
-            got = conn.execute(
-                text("SELECT pg_try_advisory_lock(:k)"), {"k": _PG_WRITER_LOCK}
-            ).scalar()
+            how = "pg_try_advisory_lock_shared" if shared else "pg_try_advisory_lock"
+            got = conn.execute(text(f"SELECT {how}(:k)"), {"k": _PG_WRITER_LOCK}).scalar()
             conn.commit()
         except SQLAlchemyError as exc:
             conn.close()
@@ -323,6 +340,50 @@ class Database:
                 " wait for it to finish and run again"
             )
         self._lock_conn = conn
+        self._lock_shared = shared
+
+    @contextmanager
+    def corpus_lock(self, notice: Callable[[str], None] | None = None) -> Iterator[None]:
+        """Hold the corpus-wide steps' lock: one run at a time re-clusters stories,
+        learns outlet groups and derives claims (they read the whole corpus and give
+        out stable ids, which two runs at once would give twice).
+
+        On PostgreSQL a run waits for it (``notice`` is told once why) rather than
+        being refused: the other run's corpus steps take seconds to minutes, and this
+        run's analysis is already stored. Elsewhere the writer lock covers it already.
+        """
+        if self.dialect != "postgresql":
+            yield
+            return
+        conn = self.engine.connect()
+        try:
+            try:
+                got = conn.execute(
+                    text("SELECT pg_try_advisory_lock(:k)"), {"k": _PG_CORPUS_LOCK}
+                ).scalar()
+                conn.commit()
+                if not got:
+                    if notice is not None:
+                        notice(
+                            f"{self.display}: another narrascope run is updating stories and"
+                            " trends; waiting for it (this run's articles are stored)"
+                        )
+                    conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": _PG_CORPUS_LOCK})
+                    conn.commit()
+            except SQLAlchemyError as exc:
+                raise StoreError(
+                    self._scrub(f"cannot lock database {self.display}: {_reason(exc)}")
+                ) from exc
+            try:
+                yield
+            finally:
+                try:
+                    conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": _PG_CORPUS_LOCK})
+                    conn.commit()
+                except SQLAlchemyError:
+                    pass  # the lock goes with the session, closed next
+        finally:
+            conn.close()
 
     def unlock_writer(self) -> None:
         if self._lock_file is not None:
@@ -333,9 +394,8 @@ class Database:
             self._lock_file = None
         if self._lock_conn is not None:
             try:
-                self._lock_conn.execute(
-                    text("SELECT pg_advisory_unlock(:k)"), {"k": _PG_WRITER_LOCK}
-                )
+                how = "pg_advisory_unlock_shared" if self._lock_shared else "pg_advisory_unlock"
+                self._lock_conn.execute(text(f"SELECT {how}(:k)"), {"k": _PG_WRITER_LOCK})
                 self._lock_conn.commit()
             except SQLAlchemyError:
                 pass  # the lock goes with the session, closed next
@@ -367,73 +427,118 @@ class Database:
         ``signatures`` are MinHash signatures kept for near-duplicate detection.
         """
         signatures = signatures or {}
-        now = _now()
         self.flush_rejects()
-        with self._writer.begin() as conn:
-            # the relational rows of the batch, written together (one DELETE and one
-            # executemany per table, not per article and stage): documents grouped by
-            # the attributes their stages assign
-            pending: dict[tuple[str, ...], list[Document]] = {}
-            banded: list[tuple[str, bytes, int]] = []
-            seq = next_seq(conn) if signatures else 0
-            for doc in docs:
-                if doc.source and not doc.from_record:
-                    stale = list(
-                        conn.execute(
-                            text("SELECT id FROM articles WHERE source = :s AND id != :i"),
-                            {"s": doc.source, "i": doc.id},
-                        ).scalars()
-                    )
-                    if stale:
-                        # a stale article may be one of this batch: its rows first, so
-                        # deleting it leaves none behind (as when written one by one)
-                        _flush_rows(conn, pending)
-                    for old_id in stale:
-                        if not self._promote_copy(conn, old_id, now):
-                            self._delete(conn, old_id)
-                signature = signatures.get(doc.id)
-                self._upsert_article(conn, doc, now, signature)
-                if signature is not None and doc.duplicate_of is None:
-                    banded.append((doc.id, signature, seq))
-                    seq += 1
-                link_outlet(conn, doc.id)
-                # one JSON-ready copy of the document for all its stages' payloads
-                full: dict[str, Any] | None = None
-                written: list[str] = []
-                for stage, assigns in stages.items():
-                    if stage not in doc.stage_versions:
-                        continue
-                    if full is None:
-                        full = doc.to_dict()
-                    payload = _stage_payload(full, assigns)
+        for attempt in range(_DEADLOCK_RETRIES + 1):
+            try:
+                with self._writer.begin() as conn:
+                    self._lock_rows(conn, docs)
+                    self._save_batch(conn, docs, stages, signatures, _now())
+                return
+            except SQLAlchemyError as exc:
+                if attempt == _DEADLOCK_RETRIES or not _deadlock(exc):
+                    raise
+
+    def _lock_rows(self, conn: Connection, docs: Sequence[Document]) -> None:
+        """On PostgreSQL, lock the batch's article ids and sources for this transaction.
+
+        Why: concurrent runs may store the same file at once (overlapping inputs).
+        An unchanged file (one article id) would wait on the article's row anyway,
+        but at whichever point of the batch it comes, so two batches could wait for
+        each other crosswise (a deadlock PostgreSQL breaks by aborting one); an
+        edited file's earlier version is found by its source, which nothing else
+        makes the later transaction wait for: both versions would stay. With the
+        locks, taken first and in sorted order, the later transaction waits for the
+        earlier one's commit and then sees its rows, which it replaces, as a run
+        after it would.
+        """
+        if self.dialect != "postgresql":
+            return
+        names = {f"a:{d.id}" for d in docs} | {f"s:{d.source}" for d in docs if d.source}
+        keys = sorted({_row_key(name) for name in names})
+        for chunk in _chunks(keys, IN_CHUNK):
+            params, marks = _in_params(chunk)
+            conn.execute(
+                text(
+                    f"SELECT pg_advisory_xact_lock({_PG_ROW_SPACE}, k)"
+                    f" FROM (SELECT unnest(ARRAY[{marks}]::integer[]) AS k ORDER BY k) AS keys"
+                ),
+                params,
+            )
+
+    def _save_batch(
+        self,
+        conn: Connection,
+        docs: Sequence[Document],
+        stages: dict[str, tuple[str, ...]],
+        signatures: dict[str, bytes],
+        now: str,
+    ) -> None:
+        """The body of :meth:`save_documents`, in its transaction ``conn``."""
+        # the relational rows of the batch, written together (one DELETE and one
+        # executemany per table, not per article and stage): documents grouped by
+        # the attributes their stages assign
+        pending: dict[tuple[str, ...], list[Document]] = {}
+        banded: list[tuple[str, bytes, int]] = []
+        seq = next_seq(conn) if signatures else 0
+        for doc in docs:
+            if doc.source and not doc.from_record:
+                stale = list(
                     conn.execute(
-                        text(
-                            "INSERT INTO stage_results"
-                            " (article_id, stage, version, data, created_at)"
-                            " VALUES (:a, :s, :v, :d, :t)"
-                            " ON CONFLICT (article_id, stage) DO UPDATE"
-                            " SET version = excluded.version, data = excluded.data,"
-                            " created_at = excluded.created_at"
-                        ),
-                        {
-                            "a": doc.id,
-                            "s": stage,
-                            "v": doc.stage_versions[stage],
-                            "d": json.dumps(clean_value(payload), ensure_ascii=False),
-                            "t": now,
-                        },
-                    )
-                    # the relational copy (entities, labels, framings, spans) of this
-                    # stage's results, replaced in the same transaction as the JSON
-                    written += assigns
-                if written:
-                    pending.setdefault(tuple(dict.fromkeys(written)), []).append(doc)
-            _flush_rows(conn, pending)
-            write_bands(conn, banded)
+                        text("SELECT id FROM articles WHERE source = :s AND id != :i"),
+                        {"s": doc.source, "i": doc.id},
+                    ).scalars()
+                )
+                if stale:
+                    # a stale article may be one of this batch: its rows first, so
+                    # deleting it leaves none behind (as when written one by one)
+                    _flush_rows(conn, pending)
+                for old_id in stale:
+                    if not self._promote_copy(conn, old_id, now):
+                        self._delete(conn, old_id)
+            signature = signatures.get(doc.id)
+            self._upsert_article(conn, doc, now, signature)
+            if signature is not None and doc.duplicate_of is None:
+                banded.append((doc.id, signature, seq))
+                seq += 1
+            link_outlet(conn, doc.id)
+            # one JSON-ready copy of the document for all its stages' payloads
+            full: dict[str, Any] | None = None
+            written: list[str] = []
+            for stage, assigns in stages.items():
+                if stage not in doc.stage_versions:
+                    continue
+                if full is None:
+                    full = doc.to_dict()
+                payload = _stage_payload(full, assigns)
+                conn.execute(
+                    text(
+                        "INSERT INTO stage_results"
+                        " (article_id, stage, version, data, created_at)"
+                        " VALUES (:a, :s, :v, :d, :t)"
+                        " ON CONFLICT (article_id, stage) DO UPDATE"
+                        " SET version = excluded.version, data = excluded.data,"
+                        " created_at = excluded.created_at"
+                    ),
+                    {
+                        "a": doc.id,
+                        "s": stage,
+                        "v": doc.stage_versions[stage],
+                        "d": json.dumps(clean_value(payload), ensure_ascii=False),
+                        "t": now,
+                    },
+                )
+                # the relational copy (entities, labels, framings, spans) of this
+                # stage's results, replaced in the same transaction as the JSON
+                written += assigns
+            if written:
+                pending.setdefault(tuple(dict.fromkeys(written)), []).append(doc)
+        _flush_rows(conn, pending)
+        write_bands(conn, banded)
 
     def save_duplicate(self, doc: Document) -> None:
         """Store a near-duplicate (linked to its original, not analysed)."""
         with self._writer.begin() as conn:
+            self._lock_rows(conn, [doc])
             self._upsert_article(conn, doc, _now(), None)
             link_outlet(conn, doc.id)
 
@@ -535,9 +640,10 @@ class Database:
             conn.execute(text("DELETE FROM articles_fts WHERE article_id = :i"), {"i": article_id})
         conn.execute(text("DELETE FROM articles WHERE id = :i"), {"i": article_id})
 
-    def start_run(self, command: str) -> int:
-        """Record a run; it holds the writer lock (:meth:`lock_writer`) until it finishes."""
-        self.lock_writer()
+    def start_run(self, command: str, *, shared: bool = False) -> int:
+        """Record a run; it holds the writer lock (:meth:`lock_writer`, ``shared`` as
+        there) until it finishes."""
+        self.lock_writer(shared=shared)
         with self._writer.begin() as conn:
             result = conn.execute(
                 text("INSERT INTO runs (command, started_at) VALUES (:c, :t) RETURNING id"),
@@ -1134,6 +1240,34 @@ _REJECT_BATCH = 1000
 _PG_WRITER_LOCK = 0x6E617272  # "narr"
 #: the key of the advisory lock that serialises migrations (held for one transaction)
 _PG_MIGRATE_LOCK = 0x6D696772  # "migr"
+#: the key of the advisory lock that serialises the corpus-wide steps of concurrent runs
+_PG_CORPUS_LOCK = 0x636F7270  # "corp"
+#: the first key of the per-article transaction locks (two-key advisory locks are a
+#: key space of their own, apart from the one-key locks above)
+_PG_ROW_SPACE = 0x726F7773  # "rows"
+
+
+#: how often a batch is retried after PostgreSQL broke a deadlock by aborting it
+_DEADLOCK_RETRIES = 3
+
+
+def _row_key(name: str) -> int:
+    """A stable signed 32-bit key for ``name`` (the second key of a two-key advisory lock)."""
+    import hashlib
+
+    return int.from_bytes(
+        hashlib.blake2b(name.encode("utf-8", "surrogatepass"), digest_size=4).digest(),
+        "big",
+        signed=True,
+    )
+
+
+def _deadlock(exc: SQLAlchemyError) -> bool:
+    """Whether PostgreSQL aborted the transaction to break a deadlock (or a
+    serialisation conflict): the whole transaction may simply run again."""
+    orig = getattr(exc, "orig", None)
+    code = getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
+    return code in {"40P01", "40001"}
 
 
 def _chunks(items: Sequence[Any], size: int) -> Iterator[list[Any]]:
