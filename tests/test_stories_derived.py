@@ -196,11 +196,14 @@ OUTLETS = ["A", "B", "C", "D", "E"]
     groups=st.dictionaries(st.sampled_from(OUTLETS), st.sampled_from(["g1", "g2"])),
 )
 def test_flag_sides_properties(claims: list[set[str]], groups: dict[str, str]) -> None:
-    """One-sided: every outlet of the claim on one side, in a story of two sides or more;
-    an omission: an outlet without the claim, which more than half carry (two at least)."""
+    """One-sided: every outlet of the claim on one side, in a story of two sides or more
+    (learnt groups are the sides only where the story's outlets span two of them, else
+    each outlet is its own side); an omission: an outlet without the claim, which more
+    than half carry (two at least)."""
     story = sorted(set().union(*claims)) if claims else []
     flags, omitted = flag_sides([sorted(c) for c in claims], story, groups)
-    side = {o: groups.get(o, o) for o in story}
+    split = len({groups[o] for o in story if o in groups}) >= 2
+    side = {o: groups.get(o, o) if split else o for o in story}
     for claim, flag in zip(claims, flags, strict=True):
         assert flag == (len(set(side.values())) >= 2 and len({side[o] for o in claim}) == 1)
     for outlet in story:
@@ -210,3 +213,14 @@ def test_flag_sides_properties(claims: list[set[str]], groups: dict[str, str]) -
             if outlet not in claim and len(claim) >= 2 and len(claim) > len(story) / 2
         ]
         assert omitted.get(outlet, []) == expect
+
+
+def test_one_learnt_group_is_no_side() -> None:
+    """Five outlets of one learnt group beside one ungrouped outlet: a claim three of the
+    group make is not one-sided (the group splits nothing); one outlet's claim still is."""
+    story = ["A", "B", "C", "D", "E", "F"]
+    groups = {o: "G1" for o in "ABCDE"}
+    flags, _ = flag_sides([["A", "B", "C"], ["F"], ["A"]], story, groups)
+    assert flags == [False, True, True]
+    flags, _ = flag_sides([["A", "B", "C"]], story, {**groups, "D": "G2"})
+    assert flags == [True]

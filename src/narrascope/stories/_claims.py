@@ -554,9 +554,16 @@ def flag_sides(
 
     Separate from the grouping so that stored claims are flagged again with the outlet
     groups of the day (the learnt groups change as the corpus grows; the claims do not).
-    An outlet absent from ``outlet_groups`` is a group of its own.
+    An outlet absent from ``outlet_groups`` is a group of its own. Groups count only
+    where the story's outlets fall into two or more learnt groups: when every grouped
+    outlet of the story shares one group (a corpus too small or too alike to split),
+    that group says nothing about sides, and each outlet is a side of its own (else a
+    claim of five outlets of that group would read as one-sided beside one ungrouped
+    outlet).
     """
     mapping = dict(outlet_groups or {})
+    if len({mapping[o] for o in story_outlets if o in mapping}) < 2:
+        mapping = {}
 
     def side(outlet: str) -> str:
         return mapping.get(outlet, f"\0{outlet}")
