@@ -69,8 +69,15 @@ def test_stories_json_lists_each_story_with_its_articles(tmp_path: Path) -> None
         "outlets",
         "languages",
         "articles",
+        "article_count",
+        "key_entities",
     }
     assert first["outlets"] == ["Alpha", "Beta"] and first["languages"] == ["en"]
+    assert first["article_count"] == 2
+    # both members name Zelensky: the story's key entity, counted per article
+    assert first["key_entities"] == [
+        {"id": "person:volodymyr-zelensky", "name": "Volodymyr Zelensky", "articles": 2}
+    ]
     assert all(set(a) == ARTICLE_KEYS for a in first["articles"])
     assert first["articles"][1]["title"] == "Story a2 \x1b[2J\u202e"  # exact after decoding
     assert [s["id"] for s in _json("stories", "--db", str(db), "--json", "--min-outlets", "2")] == [

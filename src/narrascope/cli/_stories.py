@@ -95,8 +95,37 @@ def _story_filter(
     return " AND ".join(where), params
 
 
+#: key entities listed per story in ``stories --json``
+_KEY_ENTITIES = 5
+
+
+def _key_entities(conn: Any, story_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
+    """Per story, the entities most of its articles name (one grouped query for the page):
+    what a reader scans a story list by, beside the headline."""
+    out: dict[int, list[dict[str, Any]]] = {s: [] for s in story_ids}
+    if not story_ids:
+        return out
+    marks = ", ".join(f":s{i}" for i in range(len(story_ids)))
+    rows = conn.execute(
+        text(
+            "SELECT sa.story_id, e.entity_id, min(e.name), count(DISTINCT e.article_id),"
+            " sum(e.mentions) FROM story_articles sa"
+            " JOIN entities e ON e.article_id = sa.article_id"
+            f" WHERE sa.story_id IN ({marks}) GROUP BY sa.story_id, e.entity_id"
+        ),
+        {f"s{i}": s for i, s in enumerate(story_ids)},
+    ).all()
+    ranked = sorted(rows, key=lambda r: (int(r[0]), -int(r[3]), -int(r[4] or 0), r[2], r[1]))
+    for sid, entity_id, name, articles, _mentions in ranked:
+        chosen = out[int(sid)]
+        if len(chosen) < _KEY_ENTITIES:
+            chosen.append({"id": entity_id, "name": name, "articles": int(articles)})
+    return out
+
+
 def _story_items(conn: Any, heads: list[Any]) -> list[dict[str, Any]]:
     members = _article_rows(conn, [int(h[0]) for h in heads])
+    key_entities = _key_entities(conn, [int(h[0]) for h in heads])
     result = []
     for sid, title, first, last in heads:
         arts = members[int(sid)]
@@ -109,6 +138,8 @@ def _story_items(conn: Any, heads: list[Any]) -> list[dict[str, Any]]:
                 "outlets": sorted({a["outlet"] for a in arts if a["outlet"]}),
                 "languages": sorted({a["language"] for a in arts if a["language"]}),
                 "articles": arts,
+                "article_count": len(arts),
+                "key_entities": key_entities[int(sid)],
             }
         )
     return result
