@@ -85,6 +85,20 @@ def test_extraction_kinds_offsets_sources_and_numbers() -> None:
     assert all("weather" not in c.text for c in claims)
 
 
+def test_questions_are_not_claims() -> None:
+    """A question with a reporting verb ("What does Kyiv say?") asks; it states nothing."""
+    doc = article(
+        "q1",
+        "Alpha",
+        "What does Kyiv say? Will the Senate approve $9.8 billion?\u201d "
+        "The Senate approved $9.8 billion for Ukraine, officials said.",
+    )
+    claims = extract_claims(doc)
+    assert [c.text for c in claims] == [
+        "The Senate approved $9.8 billion for Ukraine, officials said."
+    ]
+
+
 def test_according_to_names_the_source() -> None:
     (claim,) = extract_claims(story()[2])
     assert claim.source == "Reuters" and claim.kind == "attributed"

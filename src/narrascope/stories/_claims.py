@@ -293,6 +293,11 @@ def _source(doc: Document, sent: Sentence, cue: re.Match[str], according: bool) 
     return following.group(1).strip() if following and closes(following.end()) else ""
 
 
+#: a sentence ending in one of these (before closing quotes) asks rather than states
+_QUESTION_MARKS = ("?", "\uff1f", "\u061f")
+_CLOSERS = "\"'\u00bb\u201d\u2019)]"
+
+
 def extract_claims(doc: Document, mentions: Sequence[DateMention] | None = None) -> list[Claim]:
     """The check-worthy sentences of ``doc``, in text order (one claim per sentence)."""
     language = language_of(doc)
@@ -329,6 +334,8 @@ def extract_claims(doc: Document, mentions: Sequence[DateMention] | None = None)
         text = doc.text[sent.start : sent.end]
         if len(_WORDS.findall(text)) < MIN_WORDS:
             continue  # a list number ("1.") or a bare dateline states nothing to check
+        if text.rstrip().rstrip(_CLOSERS).endswith(_QUESTION_MARKS):
+            continue  # "What does Kyiv say?" asks; a claim states something to check
         lead = len(text) - len(text.lstrip())
         trail = len(text.rstrip())
         claims.append(

@@ -42,7 +42,7 @@ __all__ = [
 ]
 
 #: bump when extraction or grouping changes: every stored story is then recomputed
-DERIVED_VERSION = "claims-1"
+DERIVED_VERSION = "claims-2"
 #: members a story's claims and timeline are computed from
 MAX_ARTICLES = 100
 #: a claim carried by more than this share of a story's outlets is an omission of the rest
