@@ -110,7 +110,7 @@ def _bar_chart(series: list[tuple[str, int]], width: int = 640, bar_h: int = 18)
     if not series:
         return Markup("")
     top = max(v for _, v in series) or 1
-    label_w = 150
+    label_w = 200  # room for 28 characters at the chart's label size (150 cut them off)
     height = bar_h * len(series) + 6
     rows = []
     for i, (label, value) in enumerate(series):
@@ -118,13 +118,15 @@ def _bar_chart(series: list[tuple[str, int]], width: int = 640, bar_h: int = 18)
         w = int((width - label_w - 50) * value / top)
         rows.append(
             Markup(
-                '<text x="{lx}" y="{ty}" text-anchor="end" class="lbl">{label}</text>'
+                '<text x="{lx}" y="{ty}" text-anchor="end" class="lbl">'
+                "<title>{full}</title>{label}</text>"
                 '<rect x="{x}" y="{y}" width="{w}" height="{h}" class="bar"></rect>'
                 '<text x="{vx}" y="{ty}" class="val">{value}</text>'
             ).format(
                 lx=label_w - 6,
                 ty=y + bar_h - 6,
                 label=shorten(label, 28),
+                full=label,
                 x=label_w,
                 y=y,
                 w=max(w, 1),
