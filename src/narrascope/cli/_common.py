@@ -7,15 +7,18 @@ other need not have).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
 
 from narrascope.cli._safe import markup_safe
 
-__all__ = ["DbOption", "check_dates", "console", "fail"]
+__all__ = ["DbOption", "check_dates", "console", "fail", "read"]
+
+T = TypeVar("T")
 
 #: messages and progress go to stderr, so stdout stays clean for --json
 console = Console(stderr=True)
@@ -40,3 +43,23 @@ def check_dates(**options: str | None) -> None:
                 date.fromisoformat(value)
             except ValueError:
                 fail(f"--{name} {value!r}: expected a date as YYYY-MM-DD")
+
+
+def read(db: str, query: Callable[[Any], T]) -> T:
+    """``query(database)`` on a read-only connection to an existing ``db``, closed after.
+
+    What the corpus views (stories, outlets, trends) share: a bad path or URL exits with
+    the store's reason, and no view can create or migrate a database by reading it.
+    """
+    from narrascope.errors import NarrascopeError
+    from narrascope.store import Database
+
+    try:
+        database = Database(db, must_exist=True, read_only=True)
+    except NarrascopeError as exc:
+        fail(str(exc))
+        raise  # unreachable: fail exits
+    try:
+        return query(database)
+    finally:
+        database.close()

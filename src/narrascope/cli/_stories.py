@@ -18,9 +18,8 @@ from rich.console import Console
 from rich.table import Table
 from sqlalchemy import text
 
-from narrascope.cli._common import DbOption, check_dates, fail
+from narrascope.cli._common import DbOption, check_dates, fail, read
 from narrascope.cli._safe import SafeCsvWriter, json_text, term_text
-from narrascope.errors import NarrascopeError
 
 __all__ = [
     "export_story_csvs",
@@ -439,15 +438,6 @@ def report_stories(database: Any, limit: int) -> tuple[list[dict[str, Any]], int
     return out, total
 
 
-def _open(db: str) -> Any:
-    from narrascope.store import Database
-
-    try:
-        return Database(db, must_exist=True, read_only=True)
-    except NarrascopeError as exc:
-        _fail(str(exc))
-
-
 def stories(
     db: DbOption = "narrascope.db",
     since: Annotated[
@@ -464,13 +454,12 @@ def stories(
 ) -> None:
     """List stories: the same event across outlets, newest first."""
     check_dates(since=since, until=until)
-    database = _open(db)
-    try:
-        found = story_list(
+    found = read(
+        db,
+        lambda database: story_list(
             database, since=since, until=until, outlet=outlet, min_outlets=min_outlets
-        )
-    finally:
-        database.close()
+        ),
+    )
     if json_out:
         typer.echo(json_text(found, indent=2))
         return
@@ -498,11 +487,7 @@ def story(
     json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Show one story: its articles, each outlet's narratives and framings, claims, timeline."""
-    database = _open(db)
-    try:
-        detail = story_detail(database, story_id)
-    finally:
-        database.close()
+    detail = read(db, lambda database: story_detail(database, story_id))
     if detail is None:
         _fail(f"no story with id {story_id} (`narrascope stories` lists them)")
     assert detail is not None

@@ -15,23 +15,13 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from narrascope.cli._common import DbOption, check_dates, console, fail
+from narrascope.cli._common import DbOption, check_dates, console, fail, read
 from narrascope.cli._safe import SafeCsvWriter, json_text, term_text
-from narrascope.errors import NarrascopeError
 
 __all__ = ["entity", "outlet", "outlets", "trends", "trends_csv"]
 
 _out = Console()
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON.")]
-
-
-def _open(db: str) -> Any:
-    from narrascope.store import Database
-
-    try:
-        return Database(db, must_exist=True, read_only=True)
-    except NarrascopeError as exc:
-        fail(str(exc))
 
 
 def _counts(counts: dict[str, int], top: int = 3) -> str:
@@ -42,11 +32,7 @@ def outlets(db: DbOption = "narrascope.db", json_out: JsonOption = False) -> Non
     """List outlets: articles, languages, learnt group, declared leaning, top narratives."""
     from narrascope.trends import outlet_list
 
-    database = _open(db)
-    try:
-        found = outlet_list(database)
-    finally:
-        database.close()
+    found = read(db, lambda database: outlet_list(database))
     if json_out:
         typer.echo(json_text(found, indent=2))
         return
@@ -83,11 +69,7 @@ def outlet(
     from narrascope.trends import outlet_profile
 
     _check_interval(interval)
-    database = _open(db)
-    try:
-        profile = outlet_profile(database, name, interval=interval)
-    finally:
-        database.close()
+    profile = read(db, lambda database: outlet_profile(database, name, interval=interval))
     if profile is None:
         fail(f"no outlet named {name!r} (`narrascope outlets` lists them)")
     assert profile is not None
@@ -147,11 +129,7 @@ def entity(
     from narrascope.trends import entity_profile
 
     _check_interval(interval)
-    database = _open(db)
-    try:
-        profile = entity_profile(database, name, interval=interval)
-    finally:
-        database.close()
+    profile = read(db, lambda database: entity_profile(database, name, interval=interval))
     if profile is None:
         fail(f"no entity named {name!r} (a name, alias or entity id)")
     assert profile is not None
@@ -251,28 +229,28 @@ def trends(
         fail(f"--by {by!r}: expected one of {', '.join(BY)}")
     if json_out and csv_out:
         fail("--json and --csv: choose one")
-    database = _open(db)
-    try:
+
+    def query(database: Any) -> Any:
         if emerging_only:
-            found: Any = emerging(
+            return emerging(
                 database, interval, by=by, outlet=outlet, group=group, since=since, until=until
             )
-        else:
-            found = trend_series(
-                database,
-                by,
-                interval,
-                outlet=outlet,
-                group=group,
-                since=since,
-                until=until,
-                entity=entity_name,
-                per_outlet=per_outlet or csv_out,
-            )
+        return trend_series(
+            database,
+            by,
+            interval,
+            outlet=outlet,
+            group=group,
+            since=since,
+            until=until,
+            entity=entity_name,
+            per_outlet=per_outlet or csv_out,
+        )
+
+    try:
+        found = read(db, query)
     except ValueError as exc:
         fail(str(exc))
-    finally:
-        database.close()
     if json_out:
         typer.echo(json_text(found, indent=2))
         return
